@@ -17,12 +17,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from . import quadrature as quad
 from .activations import Activation
 
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _special():
+    from scipy import special  # slow to import; only the kinked 2-D kernels need it
+
+    return special
 
 
 def _npdf(x):
@@ -64,7 +69,7 @@ def _hard_tanh_1d(kind, q):
     a = 1.0 / math.sqrt(q)
     e = math.erf(a / math.sqrt(2.0))
     if kind == "V":
-        return q * (e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)) + special.erfc(a / math.sqrt(2.0))
+        return q * (e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)) + math.erfc(a / math.sqrt(2.0))
     if kind == "D":
         return e
     return e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)
@@ -111,7 +116,7 @@ _CLOSED_2D = {"relu": _relu_2d, "linear": _linear_2d, "erf": _erf_2d, "sin": _si
 def _relu_mean(m, s):
     """E[relu(m + s z)] = m Phi(m/s) + s phi_N(m/s)."""
     t = m / s
-    return m * special.ndtr(t) + s * _npdf(t)
+    return m * _special().ndtr(t) + s * _npdf(t)
 
 
 def _hard_tanh_inner(m, s):
@@ -119,20 +124,20 @@ def _hard_tanh_inner(m, s):
 
 
 def _hard_tanh_d_inner(m, s):
-    return special.ndtr((1.0 - m) / s) - special.ndtr((-1.0 - m) / s)
+    return _special().ndtr((1.0 - m) / s) - _special().ndtr((-1.0 - m) / s)
 
 
 def _exp_neg_part(m, s):
     """E[exp(m + s z) 1{m + s z < 0}] = exp(m + s^2/2) Phi(-m/s - s), in log space."""
-    return np.exp(m + 0.5 * s * s + special.log_ndtr(-m / s - s))
+    return np.exp(m + 0.5 * s * s + _special().log_ndtr(-m / s - s))
 
 
 def _elu_inner(m, s):
-    return _relu_mean(m, s) + _exp_neg_part(m, s) - special.ndtr(-m / s)
+    return _relu_mean(m, s) + _exp_neg_part(m, s) - _special().ndtr(-m / s)
 
 
 def _elu_d_inner(m, s):
-    return special.ndtr(m / s) + _exp_neg_part(m, s)
+    return _special().ndtr(m / s) + _exp_neg_part(m, s)
 
 
 def _relu_inner(m, s):
@@ -140,7 +145,7 @@ def _relu_inner(m, s):
 
 
 def _relu_d_inner(m, s):
-    return special.ndtr(m / s)
+    return _special().ndtr(m / s)
 
 
 _INNER = {"relu": (_relu_inner, _relu_d_inner), "hard_tanh": (_hard_tanh_inner, _hard_tanh_d_inner),

@@ -1,0 +1,65 @@
+"""Depth scales of signal propagation (Schoenholz et al. 2017, arXiv 1611.01232, Eqs. 7-10).
+
+  xi_q^-1 = -log[sigma_w2 dV/dq (q*)]            (length: |q^l - q*| ~ exp(-l/xi_q))
+  xi_c^-1 = -log[sigma_w2 E[phi'(u1) phi'(u2)]]  at (q*, c*)  (correlation)
+  xi_grad^-1 = -log chi1                         (backpropagated gradient variance)
+
+dV/dq includes the delta terms of kinked activations (hard-tanh: erf(a/sqrt2) - 2a phi_N(a),
+a = q^-1/2). In the ordered phase xi_c = -1/log chi1; xi_c diverges on the critical line,
+xi_q stays finite. The paper's empirical rule: networks train up to depth ~ 6 xi_c.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import kernels
+from ._validate import variances
+from .activations import get_activation
+from .maps import _broadcast, _c_star_scalar, q_star
+
+
+def _inv_log(slope: float) -> float:
+    """-1/log(slope): inf at slope 1, NaN for slope <= 0 only if it is exactly a dead map."""
+    if slope == 1.0:
+        return math.inf
+    if slope <= 0.0:
+        return 0.0  # the map forgets its input in one layer
+    return -1.0 / math.log(slope)
+
+
+def _scales(act, w, b, q):
+    if math.isinf(q):
+        return math.nan, math.nan
+    xi_q = _inv_log(w * kernels.one_d(act, "W", q))
+    chi = w * kernels.one_d(act, "D", q)
+    if chi <= 1.0 or q == 0.0:
+        return xi_q, _inv_log(chi)
+    c = _c_star_scalar(act, w, b, q)
+    slope = w * kernels.two_d(act, "Dc", c, q)
+    return xi_q, _inv_log(slope)
+
+
+def depth_scales(activation, sigma_w2, sigma_b2, q0=1.0):
+    """(xi_q, xi_c) at q*(q0) and c*; NaN where q* is infinite."""
+    act = get_activation(activation)
+    w, b = variances(sigma_w2, sigma_b2)
+    qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
+    xq = _broadcast(lambda w_, b_, q_: _scales(act, w_, b_, q_)[0], w, b, qq)
+    xc = _broadcast(lambda w_, b_, q_: _scales(act, w_, b_, q_)[1], w, b, qq)
+    return xq, xc
+
+
+def gradient_depth_scale(activation, sigma_w2, sigma_b2, q0=1.0):
+    """xi_grad = -1/log chi1 (Schoenholz et al. 2017, Eq. 13).
+
+    Positive in the ordered phase (gradients vanish as exp(-l/xi_grad)); negative in the
+    chaotic phase (they explode as exp(l/|xi_grad|)); inf on the critical line.
+    """
+    from .maps import chi1
+
+    c1 = np.asarray(chi1(activation, sigma_w2, sigma_b2, q=q_star(activation, sigma_w2, sigma_b2, q0)))
+    with np.errstate(divide="ignore"):
+        out = np.where(c1 == 1.0, np.inf, -1.0 / np.log(np.where(c1 == 1.0, 2.0, c1)))
+    return float(out) if out.ndim == 0 else out

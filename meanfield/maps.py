@@ -1,0 +1,222 @@
+"""Length and correlation maps, their fixed points q* and c*, and chi1, chi2.
+
+Poole et al. 2016 (arXiv 1606.05340), Eqs. 3-5; Schoenholz et al. 2017 (arXiv 1611.01232):
+
+  q^l = sigma_w2 V(q^{l-1}) + sigma_b2,           V(q) = E[phi(sqrt(q) z)^2]
+  c^l = [sigma_w2 C(c^{l-1}, q) + sigma_b2] / [sigma_w2 V(q) + sigma_b2]   (at q = q*)
+  chi1 = sigma_w2 E[phi'(sqrt(q*) z)^2],  chi2 = sigma_w2 E[phi''(sqrt(q*) z)^2]
+
+All functions broadcast their numeric arguments like numpy ufuncs and return a float for
+scalar input. ``q_star`` is the limit of the length map started at ``q0`` (default 1): ``inf``
+where the map diverges (ReLU with sigma_w2 >= 2 and sigma_b2 > 0, or sigma_w2 > 2), 0 where
+it collapses (odd phi, sigma_b2 = 0, sigma_w2 phi'(0)^2 <= 1).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import kernels
+from ._validate import as_array, scalar_or_array, variances
+from .activations import Activation, get_activation
+
+Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
+Q_MIN = 1e-300
+
+
+def _broadcast(fn, *arrays):
+    arrays = np.broadcast_arrays(*arrays)
+    out = np.empty(arrays[0].shape, dtype=np.float64)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(*(float(a[idx]) for a in arrays))
+    return scalar_or_array(out)
+
+
+def _check_q(q, name="q"):
+    q = as_array(name, q, 0.0)
+    if np.isinf(q).any():
+        raise ValueError(f"{name} must be finite")
+    return q
+
+
+# ---- the length map --------------------------------------------------------------------
+def length_map(q, activation, sigma_w2, sigma_b2):
+    """q -> sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2 (Poole et al. 2016, Eq. 3)."""
+    act = get_activation(activation)
+    q = _check_q(q)
+    w, b = variances(sigma_w2, sigma_b2)
+    return _broadcast(lambda q_, w_, b_: w_ * kernels.one_d(act, "V", q_) + b_, q, w, b)
+
+
+def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
+    if act.closed_form in ("relu", "linear"):  # V(q) = kappa q: q* in closed form
+        kappa = 0.5 if act.closed_form == "relu" else 1.0
+        slope = w * kappa
+        if slope == 1.0:
+            return q0 if b == 0.0 else math.inf
+        return b / (1.0 - slope) if slope < 1.0 else math.inf
+    def gap(q):
+        return w * kernels.one_d(act, "V", q) + b - q
+
+    g0 = gap(q0)
+    if abs(g0) <= 4e-16 * max(q0, 1e-300):
+        return q0
+    if g0 > 0.0:  # the map increases q: the limit is the first root above q0, or inf
+        lo, hi = q0, max(2.0 * q0, 1e-8)
+        while gap(hi) > 0.0:
+            lo, hi = hi, 2.0 * hi
+            if hi > Q_MAX:
+                return math.inf
+    else:         # the map decreases q: the last root below q0, or 0
+        hi, lo = q0, 0.5 * q0
+        # a gap within rounding of zero at tiny q (critical collapse, q^l ~ 1/l) keeps going
+        while gap(lo) <= 1e-14 * lo:
+            hi, lo = lo, 0.5 * lo
+            if lo < Q_MIN:
+                return 0.0
+    return _brentq()(gap, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+
+
+def q_star(activation, sigma_w2, sigma_b2, q0=1.0):
+    """Limit of the length map started at ``q0`` (default 1).
+
+    For an increasing length map the iteration converges monotonically, so q* is the first
+    root of sigma_w2 V(q) + sigma_b2 = q on the side the first step goes; ``inf`` if there is
+    none (the map diverges), 0 if the map collapses to the origin. Bistable activations
+    (gelu, swish at sigma_w2 = 3, sigma_b2 = 0) give different q* from different q0.
+    """
+    act = get_activation(activation)
+    w, b = variances(sigma_w2, sigma_b2)
+    q0 = as_array("q0", q0, 0.0, lo_open=True)
+    if np.isinf(q0).any():
+        raise ValueError("q0 must be finite")
+    return _broadcast(lambda w_, b_, q0_: _q_star_scalar(act, w_, b_, q0_), w, b, q0)
+
+
+def _resolve_q(act, w, b, q):
+    """q where given, else q*(from q0 = 1) per element."""
+    if q is None:
+        return np.asarray(q_star(act, w, b), dtype=np.float64)
+    return _check_q(q)
+
+
+def _d_limit(act: Activation) -> float:
+    """lim_{q -> inf} E[phi'(sqrt(q) z)^2] = (phi'(+inf)^2 + phi'(-inf)^2)/2 (ReLU-like)."""
+    big = 1e8
+    return 0.5 * (float(act.dphi(big)) ** 2 + float(act.dphi(-big)) ** 2)
+
+
+def chi1(activation, sigma_w2, sigma_b2, q=None):
+    """chi1 = sigma_w2 E[phi'(sqrt(q) z)^2] at q* (or at ``q``) -- Poole et al. 2016, Eq. 7.
+
+    The slope of the correlation map at c = 1; chi1 = 1 is the order-to-chaos transition.
+    Where q* is infinite the q -> inf limit of E[phi'^2] is used.
+    """
+    act = get_activation(activation)
+    w, b = variances(sigma_w2, sigma_b2)
+    qq = _resolve_q(act, w, b, q)
+
+    def f(w_, q_):
+        return w_ * (_d_limit(act) if math.isinf(q_) else kernels.one_d(act, "D", q_))
+
+    return _broadcast(f, w, qq)
+
+
+def chi2(activation, sigma_w2, sigma_b2, q=None):
+    """chi2 = sigma_w2 E[phi''(sqrt(q) z)^2] at q* (or ``q``) -- Poole et al. 2016, Eq. 8.
+
+    ``inf`` for ReLU and hard-tanh: phi'' holds Dirac deltas at the kinks.
+    """
+    act = get_activation(activation)
+    w, b = variances(sigma_w2, sigma_b2)
+    qq = _resolve_q(act, w, b, q)
+
+    def f(w_, q_):
+        if act.deltas:
+            return math.inf
+        if math.isinf(q_):
+            return math.nan if w_ > 0 else 0.0
+        return w_ * kernels.one_d(act, "X2", q_)
+
+    return _broadcast(f, w, qq)
+
+
+# ---- the correlation map ---------------------------------------------------------------
+def _finite_q(q_, what="q*"):
+    if math.isinf(q_):
+        raise ValueError(f"{what} is infinite (the length map diverges): pass a finite q")
+    return q_
+
+
+def _correlation_scalar(act, c, w, b, q):
+    den = w * kernels.one_d(act, "V", q) + b
+    if den == 0.0:
+        # q = 0 and sigma_b2 = 0: the q -> 0 limit of the ratio
+        return c if act.odd or float(act.phi(0.0)) == 0.0 else 1.0
+    if c == 1.0:
+        return 1.0
+    return (w * kernels.two_d(act, "C", c, q) + b) / den
+
+
+def correlation_map(c, activation, sigma_w2, sigma_b2, q=None):
+    """c -> [sigma_w2 C(c, q) + sigma_b2] / [sigma_w2 V(q) + sigma_b2] at q* (or ``q``).
+
+    Poole et al. 2016, Eq. 5, with both inputs at squared length q. c = 1 maps to 1 exactly.
+    """
+    act = get_activation(activation)
+    c = as_array("c", c, -1.0, 1.0)
+    w, b = variances(sigma_w2, sigma_b2)
+    qq = _resolve_q(act, w, b, q)
+    return _broadcast(lambda c_, w_, b_, q_: _correlation_scalar(act, c_, w_, b_, _finite_q(q_)),
+                      c, w, b, qq)
+
+
+def _c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
+    if math.isinf(q):
+        return math.nan
+    chi = w * kernels.one_d(act, "D", q)
+    if chi <= 1.0 or q == 0.0:
+        return 1.0
+    if act.odd and b == 0.0:
+        return 0.0
+    big_q = w * kernels.one_d(act, "V", q) + b
+
+    def h(eps):  # sigma_w2 [V - C(1 - eps)] - eps q: positive just below c = 1 when chi1 > 1
+        return w * kernels.two_d(act, "Delta", 1.0 - eps, q) - eps * big_q
+
+    lo = 1e-3
+    while h(lo) <= 0.0:   # near the critical line the root is close to c = 1
+        lo *= 0.1
+        if lo < 1e-300:
+            return 1.0
+    hi = lo
+    while True:  # first sign change above lo: the fixed point nearest c = 1
+        nxt = min(2.0, 2.0 * hi)
+        if h(nxt) <= 0.0:
+            lo, hi = hi, nxt
+            break
+        hi = nxt
+        if hi >= 2.0:
+            return -1.0
+    eps = _brentq()(h, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+    return 1.0 - eps
+
+
+def c_star(activation, sigma_w2, sigma_b2, q0=1.0):
+    """Stable fixed point of the correlation map at q*(q0).
+
+    1 in the ordered phase (chi1 <= 1); in the chaotic phase the fixed point nearest c = 1,
+    found by bracketing 1 - c (reliable next to the critical line, where 1 - c* -> 0);
+    0 for odd phi with sigma_b2 = 0. NaN where q* is infinite.
+    """
+    act = get_activation(activation)
+    w, b = variances(sigma_w2, sigma_b2)
+    qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
+    return _broadcast(lambda w_, b_, q_: _c_star_scalar(act, w_, b_, q_), w, b, qq)
+
+
+def _brentq():
+    from scipy.optimize import brentq  # scipy.optimize is slow to import: load on first use
+
+    return brentq

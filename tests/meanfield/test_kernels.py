@@ -1,0 +1,125 @@
+"""Gaussian integrals V, D, W, X2, C, Dc, Delta against adaptive quadrature and closed forms."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import meanfield as mf
+from meanfield import kernels
+
+QS = [1e-4, 0.37, 6.0, 100.0]
+TOL = 1e-9
+
+
+def _rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def _check(value, ref):
+    """1e-9 relative, or 1e-12 absolute where the value is (numerically) zero."""
+    assert abs(value - ref) <= max(TOL * abs(ref), 1e-12), (value, ref, _rel(value, ref))
+
+
+@pytest.mark.parametrize("name", mf.BUILTIN_NAMES)
+def test_one_d_against_adaptive_quadrature(name, oracle):
+    """V = E[phi^2], D = E[phi'^2], X2 = E[phi''^2] vs scipy quad split at kinks."""
+    act = mf.get_activation(name)
+    phi, dphi, d2phi = (oracle.scalar(f) for f in (act.phi, act.dphi, act.d2phi))
+    for q in QS:
+        _check(kernels.one_d(act, "V", q), oracle.gauss1(lambda x: phi(x) ** 2, q, act.kinks))
+        _check(kernels.one_d(act, "D", q), oracle.gauss1(lambda x: dphi(x) ** 2, q, act.kinks))
+        if not act.deltas:
+            _check(kernels.one_d(act, "X2", q), oracle.gauss1(lambda x: d2phi(x) ** 2, q, act.kinks))
+        else:
+            assert kernels.one_d(act, "X2", q) == math.inf
+
+
+@pytest.mark.parametrize("name", mf.BUILTIN_NAMES)
+def test_dV_dq_against_finite_differences(name):
+    """W = dV/dq (with the kinks' delta terms) vs a central difference of V (h = 1e-5 q)."""
+    act = mf.get_activation(name)
+    for q in (0.05, 1.3, 20.0):
+        h = 1e-4 * q
+        fd = (-kernels.one_d(act, "V", q + 2 * h) + 8 * kernels.one_d(act, "V", q + h)
+              - 8 * kernels.one_d(act, "V", q - h) + kernels.one_d(act, "V", q - 2 * h)) / (12 * h)
+        floor = 1e-11 * kernels.one_d(act, "V", q) / q  # FD round-off, relative to V's scale
+        assert abs(kernels.one_d(act, "W", q) - fd) < 1e-8 * abs(fd) + floor
+
+
+# 2-D: nested adaptive quadrature is slow, so a few points per activation
+PAIRS = [(0.37, -0.83), (6.0, 0.41), (100.0, 0.995)]
+
+
+@pytest.mark.parametrize("name", mf.BUILTIN_NAMES)
+def test_two_d_against_nested_quadrature(name, oracle):
+    act = mf.get_activation(name)
+    phi, dphi = oracle.scalar(act.phi), oracle.scalar(act.dphi)
+    for q, c in PAIRS:
+        ref = oracle.gauss2(phi, phi, c, q, act.kinks)
+        _check(kernels.two_d(act, "C", c, q), ref)
+        v = kernels.one_d(act, "V", q)
+        assert abs(kernels.two_d(act, "Delta", c, q) - (v - ref)) <= 1e-9 * v
+    q, c = PAIRS[1]
+    _check(kernels.two_d(act, "Dc", c, q), oracle.gauss2(dphi, dphi, c, q, act.kinks))
+
+
+def _generic(name):
+    """The same activation with its closed forms switched off: exercises the quadrature."""
+    act = mf.get_activation(name)
+    return dataclasses.replace(act, closed_form=None, _compiled={})
+
+
+C_GRID = np.array([-1.0, -0.999, -0.7, -0.2, 0.0, 0.3, 0.8, 0.99, 0.9999, 1.0])
+
+
+def test_erf_engine_matches_williams_arcsine_over_the_grid():
+    """Oracle: Williams (1997) arcsine kernel; E[phi'phi'] closed form. Engine: rotated trapezoid."""
+    gen = _generic("erf")
+    for q in QS:
+        for c in C_GRID:
+            _check(kernels.two_d(gen, "C", c, q), (2 / np.pi) * np.arcsin(2 * q * c / (1 + 2 * q)))
+            _check(kernels.two_d(gen, "Dc", c, q), (4 / np.pi) / np.sqrt((1 + 2 * q) ** 2 - 4 * q * q * c * c))
+        _check(kernels.one_d(gen, "V", q), (2 / np.pi) * np.arcsin(2 * q / (1 + 2 * q)))
+        _check(kernels.one_d(gen, "D", q), (4 / np.pi) / np.sqrt(1 + 4 * q))
+
+
+def test_sin_engine_matches_closed_form_over_the_grid():
+    """Oracle: E[sin u1 sin u2] = exp(-q) sinh(qc), E[cos u1 cos u2] = exp(-q) cosh(qc)."""
+    gen = _generic("sin")
+    for q in QS:
+        for c in C_GRID:
+            _check(kernels.two_d(gen, "C", c, q), math.exp(-q) * math.sinh(q * c))
+            _check(kernels.two_d(gen, "Dc", c, q), math.exp(-q) * math.cosh(q * c))
+            delta = kernels.two_d(gen, "Delta", c, q)
+            ref = math.exp(-q) * (math.sinh(q) - math.sinh(q * c))
+            assert abs(delta - ref) <= 1e-9 * abs(ref) + 1e-15
+
+
+def test_relu_engine_matches_arccosine_over_the_grid():
+    """Oracle: Cho & Saul arc-cosine kernel. Engine: closed inner expectation + split outer."""
+    gen = _generic("relu")
+    for q in QS:
+        for c in C_GRID:
+            th = np.arccos(c)
+            _check(kernels.two_d(gen, "C", c, q), q / (2 * np.pi) * (np.sin(th) + (np.pi - th) * c))
+            _check(kernels.two_d(gen, "Dc", c, q), (np.pi - th) / (2 * np.pi))
+        _check(kernels.one_d(gen, "V", q), q / 2)
+        _check(kernels.one_d(gen, "W", q), 0.5)
+
+
+def test_hard_tanh_closed_forms_match_quadrature(oracle):
+    """Oracle: the spec's hard-tanh V, D (a = q^-1/2) vs adaptive quadrature."""
+    act = mf.get_activation("hard_tanh")
+    gen = _generic("hard_tanh")
+    for q in QS:
+        for kind in ("V", "D", "W"):
+            _check(kernels.one_d(act, kind, q), kernels.one_d(gen, kind, q))
+
+
+@pytest.mark.parametrize("name", ["tanh", "hard_tanh", "elu", "softplus"])
+def test_c_equal_one_is_the_length_map(name):
+    act = mf.get_activation(name)
+    for q in QS:
+        assert kernels.two_d(act, "C", 1.0, q) == kernels.one_d(act, "V", q)
+        assert kernels.two_d(act, "Delta", 1.0, q) == 0.0
