@@ -26,3 +26,6 @@ __all__ = [
     "depth_scales", "gradient_depth_scale", "critical_sigma_w2", "critical_line",
     "curve_theory", "CurveTheory",
 ]
+from .phase import PhaseDiagram, phase_diagram  # noqa: E402
+
+__all__ += ["phase_diagram", "PhaseDiagram"]

@@ -1,0 +1,352 @@
+"""numba kernels for whole phase diagrams from the per-activation tables (see tables.py).
+
+Each grid point (sigma_w2, sigma_b2) is independent: q* by walking the 1-D table from q0 to
+the first sign change of sigma_w2 V(q) + sigma_b2 - q and Newton in s = log q; chi1, xi_q
+from the tables; in the chaotic phase c* = 1 - eps from the Mehler series written without
+cancellation, R(eps) = [V - C(1 - eps)]/eps = sum_k b_k (1 + c + ... + c^(k-1)), solving
+sigma_w2 R(eps) = sigma_w2 V(q*) + sigma_b2 by safeguarded Newton with as many terms as the
+tail bounds require. Points the tables cannot certify get status 1 (direct quadrature).
+"""
+import math
+
+import numba
+import numpy as np
+
+ORDER = 8
+TOL = 1e-14
+
+
+_DEN = np.array([float(np.prod([j - m for m in range(ORDER) if m != j])) for j in range(ORDER)])
+
+
+@numba.njit(cache=True)
+def _stencil(s, s0, ds, n, w):
+    """8-point Lagrange weights at s on the grid s0 + i ds; returns the first index."""
+    x = (s - s0) / ds
+    i0 = int(math.floor(x)) - ORDER // 2 + 1
+    if i0 < 0:
+        i0 = 0
+    if i0 > n - ORDER:
+        i0 = n - ORDER
+    t = x - i0
+    # w_j = prod_{m != j} (t - m) / den_j with prefix and suffix products
+    pre = 1.0
+    for j in range(ORDER):
+        w[j] = pre
+        pre *= t - j
+    suf = 1.0
+    for j in range(ORDER - 1, -1, -1):
+        w[j] *= suf / _DEN[j]
+        suf *= t - j
+    return i0
+
+
+@numba.njit(cache=True)
+def _dot(tab, i0, w):
+    acc = 0.0
+    for j in range(ORDER):
+        acc += w[j] * tab[i0 + j]
+    return acc
+
+
+@numba.njit(cache=True)
+def _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8):
+    """q* from q0 (returns q*, status): status 0 ok, 1 outside the table."""
+    n = V.shape[0]
+    s = math.log(q0)
+    i0 = _stencil(s, s0, ds, n, w8)
+    g0 = sw * _dot(V, i0, w8) + sb - q0
+    if abs(g0) <= 4e-16 * q0:
+        return q0, 0
+    x = (s - s0) / ds
+    if g0 > 0.0:
+        i = int(math.floor(x)) + 1
+        # stride 8 nodes (ds 0.2 in log q), then back up to the first node past the crossing
+        while i + 8 < n and sw * V[i + 8] + sb - qn[i + 8] > 0.0:
+            i += 8
+        while i < n and sw * V[i] + sb - qn[i] > 0.0:
+            i += 1
+        if i >= n:
+            return math.inf, 1
+        lo = max(s, s0 + (i - 1) * ds)
+        hi = s0 + i * ds
+    else:
+        i = int(math.ceil(x)) - 1
+        if i > n - 1:
+            i = n - 1
+        while i - 8 >= 0 and sw * V[i - 8] + sb - qn[i - 8] <= 1e-14 * qn[i - 8]:
+            i -= 8
+        while i >= 0:
+            qi = qn[i]
+            if sw * V[i] + sb - qi > 1e-14 * qi:
+                break
+            i -= 1
+        if i < 0:
+            return 0.0, 1
+        lo = s0 + i * ds
+        hi = min(s, s0 + (i + 1) * ds)
+    # safeguarded Newton in s on G(s) = sw V(e^s) + sb - e^s (G > 0 at lo, < 0 at hi),
+    # started from the secant of the bracketing nodes
+    glo = sw * _dot(V, _stencil(lo, s0, ds, n, w8), w8) + sb - math.exp(lo)
+    ghi = sw * _dot(V, _stencil(hi, s0, ds, n, w8), w8) + sb - math.exp(hi)
+    t = lo + (hi - lo) * glo / (glo - ghi) if glo != ghi else 0.5 * (lo + hi)
+    for _ in range(60):
+        q = math.exp(t)
+        i0 = _stencil(t, s0, ds, n, w8)
+        g = sw * _dot(V, i0, w8) + sb - q
+        if g > 0.0:
+            lo = t
+        else:
+            hi = t
+        dg = (sw * _dot(Wt, i0, w8) - 1.0) * q
+        step = g / dg if dg != 0.0 else 0.0
+        tn = t - step
+        if not (lo < tn < hi) or dg == 0.0:
+            tn = 0.5 * (lo + hi)
+        if abs(tn - t) <= 1e-15 * max(1.0, abs(t)) or hi - lo <= 1e-15 * max(1.0, abs(t)):
+            t = tn
+            break
+        t = tn
+    return math.exp(t), 0
+
+
+@numba.njit(cache=True)
+def _interp_b(A, i0, w, k_from, k_to, b):
+    for k in range(k_from, k_to + 1):
+        acc = 0.0
+        for j in range(ORDER):
+            acc += w[j] * A[i0 + j, k]
+        b[k] = acc * acc
+
+
+@numba.njit(cache=True)
+def _r_and_slope(b, K, c, eps):
+    """R = sum_{k<=K} b_k G_k(c), dR/dc, and S = sum k b_k c^(k-1) (= q E[phi'phi'])."""
+    g = 0.0      # G_k = 1 + c + ... + c^(k-1)
+    dg = 0.0     # dG_k/dc
+    ck = 1.0     # c^(k-1)
+    r = 0.0
+    dr = 0.0
+    sl = 0.0
+    for k in range(1, K + 1):
+        dg = g + c * dg
+        g = 1.0 + c * g
+        bk = b[k]
+        r += bk * g
+        dr += bk * dg
+        sl += k * bk * ck
+        ck *= c
+    return r, dr, sl
+
+
+@numba.njit(cache=True)
+def _tail(tab, i0, jc):
+    """Largest stencil tail at checkpoint jc (a safe bound)."""
+    m = 0.0
+    for j in range(ORDER):
+        v = tab[i0 + j, jc]
+        if v > m:
+            m = v
+    return m
+
+
+@numba.njit(cache=True)
+def _clenshaw(c, x):
+    """sum_m c_m T_m(x) and its derivative in x."""
+    n = c.shape[0]
+    b1 = 0.0
+    b2 = 0.0
+    d1 = 0.0
+    d2 = 0.0
+    for m in range(n - 1, 0, -1):
+        b0 = 2.0 * x * b1 - b2 + c[m]
+        d0 = 2.0 * b1 + 2.0 * x * d1 - d2
+        b2 = b1
+        b1 = b0
+        d2 = d1
+        d1 = d0
+    val = x * b1 - b2 + c[0]
+    der = b1 + x * d1 - d2
+    return val, der
+
+
+@numba.njit(cache=True)
+def _c_sum(b, K, c):
+    """C_K = sum_{k<=K} b_k c^k and S = sum_{k<=K} k b_k c^(k-1)."""
+    ck = 1.0
+    cs = b[0]
+    sl = 0.0
+    for k in range(1, K + 1):
+        sl += k * b[k] * ck
+        ck *= c
+        cs += b[k] * ck
+    return cs, sl
+
+
+@numba.njit(parallel=True, cache=True)
+def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, odd,
+               sn0, near, near_err, near_b, out, status):
+    """Rows of the grid in parallel; along a row the previous c* warm-starts Newton."""
+    n1 = V.shape[0]
+    qn = np.exp(s0 + ds * np.arange(n1))
+    nw, nb = SW.shape
+    for i in numba.prange(nw):
+        w8 = np.empty(ORDER)
+        wm = np.empty(ORDER)
+        wn = np.empty(ORDER)
+        b = np.zeros(A.shape[1])
+        cn = np.zeros(near.shape[1])
+        eps_prev = -1.0
+        for j in range(nb):
+            eps_prev = _point(i, j, SW[i, j], SB[i, j], eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A,
+                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, out, status,
+                              w8, wm, wn, b, cn)
+
+
+@numba.njit(cache=True)
+def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail0, tail1, checkpoints,
+           at_zero, odd, sn0, near, near_err, near_b, out, status, w8, wm, wn, b, cn):
+    """One grid point; returns its eps = 1 - c* (or -1) to warm-start the next."""
+    n1 = V.shape[0]
+    nm = A.shape[0]
+    nn = near.shape[0]
+    ncp = checkpoints.shape[0]
+    ncheb = near.shape[1]
+    p = (pi, pj)
+    status[p] = 0
+    if True:
+        qs, st = _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8)
+        if st != 0:
+            if qs == 0.0 and sb == 0.0 and at_zero[0] == 0.0:
+                # collapse to q* = 0 (odd phi, no bias, sigma_w2 phi'(0)^2 <= 1)
+                chi = sw * at_zero[1]
+                out[pi, pj, 0] = 0.0
+                out[pi, pj, 1] = chi
+                out[pi, pj, 2] = 1.0
+                slope = sw * at_zero[2]
+                out[pi, pj, 3] = math.inf if slope == 1.0 else -1.0 / math.log(slope)
+                out[pi, pj, 4] = math.inf if chi == 1.0 else -1.0 / math.log(chi)
+                return -1.0
+            status[p] = 1
+            return -1.0
+        s = math.log(qs)
+        i0 = _stencil(s, s0, ds, n1, w8)
+        chi = sw * _dot(D, i0, w8)
+        slope_q = sw * _dot(Wt, i0, w8)
+        Vq = _dot(V, i0, w8)
+        out[pi, pj, 0] = qs
+        out[pi, pj, 1] = chi
+        out[pi, pj, 3] = math.inf if slope_q == 1.0 else -1.0 / math.log(slope_q)
+        if chi <= 1.0:
+            out[pi, pj, 2] = 1.0
+            out[pi, pj, 4] = math.inf if chi == 1.0 else -1.0 / math.log(chi)
+            return -1.0
+        Q = sw * Vq + sb
+        if s < sm0 or s > sm0 + (nm - 1) * dsm:
+            status[p] = 1
+            return -1.0
+        im = _stencil(s, sm0, dsm, nm, wm)
+        b[:] = 0.0
+        if odd and sb == 0.0:
+            _interp_b(A, im, wm, 0, 1, b)
+            out[pi, pj, 2] = 0.0
+            sl = sw * b[1] / qs
+            out[pi, pj, 4] = -1.0 / math.log(sl) if sl > 0.0 else 0.0
+            return -1.0
+        # Chebyshev coefficients of R(u) near c = 1, interpolated to q*
+        has_near = sn0 <= s <= sn0 + (nn - 1) * dsm
+        if has_near:
+            inear = _stencil(s, sn0, dsm, nn, wn)
+            for j in range(ORDER):  # use the near table only where its fit is certified
+                if near_err[inear + j] > 1e-10:
+                    has_near = False
+        if has_near:
+            for m in range(ncheb):
+                acc = 0.0
+                for j in range(ORDER):
+                    acc += wn[j] * near[inear + j, m]
+                cn[m] = acc
+        emax = 1.0 if odd else 2.0
+        jc = 0
+        K = checkpoints[0]
+        _interp_b(A, im, wm, 0, K, b)
+        lo = 0.0
+        hi = emax
+        eps = eps_prev if 0.0 < eps_prev < emax else 0.5 * emax
+        ok = False
+        for it in range(300):
+            c = 1.0 - eps
+            bq = math.sqrt(0.5 * qs * eps)
+            if has_near and bq <= near_b:
+                r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
+                g = sw * r - Q
+                dgde = sw * rx * (2.0 / near_b) * qs / (4.0 * bq)   # db/deps = q / (4 b)
+            else:
+                # Mehler as V - C_K(c): truncation error damped by |c|^(K+1) (moderate c)
+                cs, sl = _c_sum(b, K, c)
+                delta = Vq - cs
+                t0 = _tail(tail0, im, jc)
+                if t0 * abs(c) ** (K + 1) <= TOL * delta and delta >= 1e-3 * Vq:
+                    r = delta / eps
+                    dr = (r - sl) / eps     # dR/dc = (R - S)/eps since dDelta/dc = -S
+                else:
+                    # or without cancellation, R = sum b_k (1 + c + ... + c^(k-1)) (c near 1)
+                    r, dr, sl = _r_and_slope(b, K, c, eps)
+                    t1 = _tail(tail1, im, jc)
+                    err = t1 if t1 < t0 / eps else t0 / eps
+                    if c < 0.0:
+                        err = 2.0 * t0 / eps
+                    if err > TOL * r:
+                        if jc + 1 < ncp:
+                            jc += 1
+                            K_new = checkpoints[jc]
+                            _interp_b(A, im, wm, K + 1, K_new, b)
+                            K = K_new
+                            continue
+                        break  # the series cannot certify this point: direct quadrature
+                g = sw * r - Q
+                dgde = -sw * dr
+            if g > 0.0:
+                lo = eps
+            else:
+                hi = eps
+            en = eps - g / dgde if dgde != 0.0 else -1.0
+            if not (lo < en < hi):  # bisect, geometrically when the bracket spans decades
+                if lo == 0.0:
+                    en = 0.1 * hi
+                elif hi > 4.0 * lo:
+                    en = math.sqrt(lo * hi)
+                else:
+                    en = 0.5 * (lo + hi)
+            if abs(en - eps) <= 1e-14 * eps or hi - lo <= 1e-15 * hi:
+                eps = en
+                ok = True
+                break
+            eps = en
+        if not ok:
+            status[p] = 1
+            return -1.0
+        c = 1.0 - eps
+        bq = math.sqrt(0.5 * qs * eps)
+        if has_near and bq <= near_b:
+            r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
+            sl = r + 0.5 * bq * rx * 2.0 / near_b    # dC/dc = R + eps dR/deps = R + (b/2) dR/db
+        else:
+            cs, sl = _c_sum(b, K, c)
+            t1 = _tail(tail1, im, jc)
+            ck = abs(c) ** K
+            while t1 * ck > TOL * sl and jc + 1 < ncp:
+                jc += 1
+                K_new = checkpoints[jc]
+                _interp_b(A, im, wm, K + 1, K_new, b)
+                K = K_new
+                cs, sl = _c_sum(b, K, c)
+                t1 = _tail(tail1, im, jc)
+                ck = abs(c) ** K
+            if t1 * ck > TOL * sl:
+                status[p] = 1
+                return -1.0
+        out[pi, pj, 2] = c
+        slope_c = sw * sl / qs
+        out[pi, pj, 4] = math.inf if slope_c == 1.0 else -1.0 / math.log(slope_c)
+        return eps

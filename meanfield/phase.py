@@ -1,0 +1,125 @@
+"""Order-to-chaos phase diagrams on (sigma_w2, sigma_b2) grids (Poole et al. 2016, Fig. 2;
+Schoenholz et al. 2017, Fig. 1).
+
+``phase_diagram`` evaluates q*, chi1, c*, xi_q and xi_c on the outer product of two 1-D
+arrays. It uses the activation's tables (:mod:`meanfield.tables`) and one compiled,
+parallel pass over the grid; points the tables cannot certify (q* outside their range,
+steep activations right next to the critical line at large q) are computed by the pointwise
+functions, so every entry has the accuracy of :func:`q_star`, :func:`c_star` and
+:func:`depth_scales`. Where q* is infinite (ReLU with sigma_w2 > 2) q_star is inf and the
+other fields are NaN, as documented for the pointwise functions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+from ._validate import as_array
+from .activations import get_activation
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Fields indexed [i_w, i_b] over ``sigma_w2`` x ``sigma_b2``."""
+
+    activation: str
+    sigma_w2: np.ndarray
+    sigma_b2: np.ndarray
+    q_star: np.ndarray
+    chi1: np.ndarray
+    c_star: np.ndarray
+    xi_q: np.ndarray
+    xi_c: np.ndarray
+    n_fallback: int = 0
+
+    FIELDS = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+    def critical_sigma_w2(self) -> np.ndarray:
+        """sigma_w2 of the chi1 = 1 line at each sigma_b2 of the grid (NaN where none)."""
+        from .critical import critical_sigma_w2
+
+        out = np.full(self.sigma_b2.shape, np.nan)
+        for i, b in enumerate(self.sigma_b2):
+            try:
+                out[i] = critical_sigma_w2(self.activation, float(b))
+            except ValueError:
+                pass
+        return out
+
+    def plot(self, field: str = "chi1", ax=None, stds: bool = False, critical_line: bool = True,
+             log: bool | None = None, cmap: str = "viridis"):
+        """Heat map of one field with the chi1 = 1 line; ``stds`` labels axes in sigma_w, sigma_b."""
+        import matplotlib.pyplot as plt
+        from matplotlib import colors
+
+        if field not in self.FIELDS:
+            raise ValueError(f"field must be one of {self.FIELDS}, got {field!r}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(4.2, 3.4))
+        x = np.sqrt(self.sigma_b2) if stds else self.sigma_b2
+        y = np.sqrt(self.sigma_w2) if stds else self.sigma_w2
+        z = np.asarray(getattr(self, field), dtype=float)
+        finite = z[np.isfinite(z)]
+        if log is None:
+            log = field in ("q_star", "xi_q", "xi_c") and finite.size and finite.min() > 0
+        norm = None
+        if log and finite.size:
+            norm = colors.LogNorm(vmin=max(finite.min(), 1e-3), vmax=finite.max())
+        mesh = ax.pcolormesh(x, y, np.ma.masked_invalid(z), shading="auto", cmap=cmap, norm=norm)
+        ax.figure.colorbar(mesh, ax=ax, label=field)
+        if critical_line and np.nanmax(self.chi1) > 1 > np.nanmin(self.chi1):
+            ax.contour(x, y, self.chi1, levels=[1.0], colors="w", linewidths=1.5)
+        ax.set_xlabel(r"$\sigma_b$" if stds else r"$\sigma_b^2$")
+        ax.set_ylabel(r"$\sigma_w$" if stds else r"$\sigma_w^2$")
+        ax.set_title(f"{self.activation}: {field}")
+        return ax
+
+
+def _pointwise(act, w: float, b: float, q0: float):
+    from .depth import _scales
+    from .maps import _c_star_scalar, _d_limit, _q_star_scalar
+
+    qs = _q_star_scalar(act, w, b, q0)
+    if math.isinf(qs):
+        return qs, w * _d_limit(act), math.nan, math.nan, math.nan
+    chi = w * kernels.one_d(act, "D", qs)
+    xq, xc = _scales(act, w, b, qs)
+    return qs, chi, _c_star_scalar(act, w, b, qs), xq, xc
+
+
+def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: bool = False) -> PhaseDiagram:
+    """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns)."""
+    act = get_activation(activation)
+    w = as_array("sigma_w2", sigma_w2, 0.0)
+    b = as_array("sigma_b2", sigma_b2, 0.0)
+    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
+        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
+    if not (np.isfinite(w).all() and np.isfinite(b).all()):
+        raise ValueError("sigma_w2 and sigma_b2 must be finite")
+    q0 = float(as_array("q0", q0, 0.0, lo_open=True))
+    W, B = np.meshgrid(w, b, indexing="ij")
+    out = np.full(W.shape + (5,), np.nan)
+    status = np.ones(W.shape, dtype=np.int64)
+    if act.closed_form not in ("relu", "linear"):
+        from . import _phasekernels as pk
+        from .tables import CHECKPOINTS, DS, DSM, NEAR_B, get_tables
+
+        t = get_tables(act)
+        pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
+                      CHECKPOINTS, t.at_zero, bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B, out, status)
+    todo = np.argwhere(status != 0)
+    it = todo
+    if progress and len(todo) > 100:
+        from tqdm.auto import tqdm
+
+        it = tqdm(todo, desc=f"{act.name}: direct quadrature", unit="pt")
+    for i, j in it:
+        out[i, j] = _pointwise(act, float(W[i, j]), float(B[i, j]), q0)
+    fields = [out[..., k] for k in range(5)]
+    return PhaseDiagram(act.name, w, b, *fields, n_fallback=int(todo.size))

@@ -1,0 +1,212 @@
+"""Per-activation tables that make whole phase diagrams fast (cached on disk).
+
+Every forward quantity depends on (sigma_w2, sigma_b2) only through q* and sigma_w2, so one
+table per activation serves every grid (spec, "Numerics that matter"):
+
+* 1-D: V(q), D(q), W(q) = dV/dq on a uniform grid in s = log q, q in [1e-8, 1e6],
+  interpolated by 8-point Lagrange polynomials in s (error ~ (ds * scale)^8 / 8!).
+* Mehler (Hermite) coefficients a_k(q) = E[phi(sqrt(q) z) h_k(z)] with the normalised
+  Hermite polynomials h_k = He_k / sqrt(k!), so that
+      C(c, q) = sum_k a_k(q)^2 c^k,    E[phi'(u1) phi'(u2)] = (1/q) sum_k k a_k^2 c^(k-1),
+  for q in [1e-6, 1e3] and k <= K_MAX, with the tails sum_{k>K} a_k^2 and
+  sum_{k>K} k a_k^2 at checkpoints K = 16, 32, ..., K_MAX that bound the truncation error
+  of every evaluation (the coefficients a_k^2 are non-negative). The series is taken as
+  converged once its last 16 terms are below 1e-22 V (the truncation at |z| = 10 leaves a floor near 1e-24 V); where it is not converged by K_MAX
+  (steep activations at large q) the remainder V - sum a_k^2 is kept as the tail and the
+  phase diagram falls back to direct quadrature for the points that need it.
+
+Tables are written to ``$MEANFIELD_CACHE`` (default ``~/.cache/meanfield``) for the
+built-in activations; sympy-defined ones are tabulated once per process.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import kernels
+from .activations import Activation
+
+TABLE_VERSION = 3
+DS = 0.025
+S1D = (-round(math.log(1e8) / DS), round(math.log(1e6) / DS))       # node index range
+DSM = 0.05
+SMEHLER = (-round(math.log(1e6) / DSM), round(math.log(1e3) / DSM))
+K_MAX = 4096
+# near c = 1 the Mehler series converges slowly at large q; there R(eps, q) = Delta/eps is
+# tabulated as a Chebyshev series in b = sqrt(q eps / 2) in [0, NEAR_B] (b is the spread of the
+# rotated coordinate; R is analytic in b for smooth phi -- singularities near b = +-i/2 -- and
+# for kinked phi, where powers (1 - c)^(3/2) make it non-analytic in eps)
+NEAR_B = 1.0
+NEAR_N = 40
+SNEAR = (round(math.log(2.5) / DSM), SMEHLER[1])
+CHECKPOINTS = np.array([16 * 2 ** j for j in range(int(math.log2(K_MAX // 16)) + 1)])
+_MEMORY: dict[str, "Tables"] = {}
+
+
+@dataclass(frozen=True)
+class Tables:
+    s0_1d: float            # s of the first 1-D node
+    V: np.ndarray
+    D: np.ndarray
+    W: np.ndarray
+    s0_m: float             # s of the first Mehler node
+    a: np.ndarray           # (n_s, K_MAX + 1) Mehler coefficients
+    tail0: np.ndarray       # (n_s, n_checkpoints) V - sum_{k<=K} a_k^2
+    tail1: np.ndarray       # (n_s, n_checkpoints) qD - sum_{k<=K} k a_k^2
+    at_zero: np.ndarray     # V(0), D(0), W(0)
+    odd: bool
+    s0_near: float          # s of the first near-c=1 node (same spacing as Mehler)
+    near: np.ndarray        # (n_near, NEAR_N) Chebyshev coefficients of R(b) on b in [0, NEAR_B]
+    near_err: np.ndarray    # (n_near,) estimated relative interpolation error of R
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MEANFIELD_CACHE", Path.home() / ".cache" / "meanfield"))
+
+
+def _build_1d(act: Activation):
+    idx = np.arange(S1D[0], S1D[1] + 1)
+    qs = np.exp(idx * DS)
+    out = np.empty((3, len(qs)))
+    for j, q in enumerate(qs):
+        for i, kind in enumerate(("V", "D", "W")):
+            out[i, j] = kernels.one_d(act, kind, float(q))
+    return idx[0] * DS, out
+
+
+def _hermite_coefficients(act: Activation, q: float, kmax: int) -> np.ndarray:
+    """a_k = E[phi(sqrt(q) z) h_k(z)] for k <= kmax (trapezoid/Gauss-Legendre in z)."""
+    from . import quadrature as quad
+
+    band = 0.5 * math.sqrt(2.0 * kmax + 1.0)   # h_k oscillates with frequency <= sqrt(2k+1)
+    z, w = quad.gaussian_nodes(q, act.kinks, extra_band=band)
+    f = act.phi(math.sqrt(q) * z) * w
+    return _numba_kernels().hermite_projections(f, z, kmax)
+
+
+def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
+    idx = np.arange(SMEHLER[0], SMEHLER[1] + 1)
+    qs = np.exp(idx * DSM)
+    a = np.zeros((len(qs), K_MAX + 1))
+    tail0 = np.empty((len(qs), len(CHECKPOINTS)))
+    tail1 = np.empty_like(tail0)
+    k = np.arange(K_MAX + 1)
+    for j, q in enumerate(qs):
+        i1 = int(round((idx[j] * DSM - s0_1d) / DS))
+        kmax = 256
+        while True:  # as many terms as the decay needs (smooth phi: few at small q)
+            coef = _hermite_coefficients(act, float(q), kmax)
+            if act.odd:
+                coef[0::2] = 0.0
+            b = coef ** 2
+            converged = np.all(b[-16:] <= 1e-22 * V[i1])  # the |z| <= 10 truncation leaves a 1e-24 V floor
+            if converged or kmax >= K_MAX:
+                break
+            kmax = min(4 * kmax, K_MAX)
+        a[j, : kmax + 1] = coef
+        b = a[j] ** 2
+        # tails beyond each checkpoint K: sum_{K<k<=kmax} b_k (and k b_k); if the series did
+        # not converge by K_MAX the unresolved remainder V - sum b_k is added (q too large)
+        rest0 = 0.0 if converged else max(V[i1] - b.sum(), 0.0)
+        rest1 = 0.0 if converged else max(q * D[i1] - (k * b).sum(), 0.0)
+        c0 = np.cumsum(b[::-1])[::-1]          # c0[K] = sum_{k>=K} b_k
+        c1 = np.cumsum((k * b)[::-1])[::-1]
+        for m, K in enumerate(CHECKPOINTS):
+            tail0[j, m] = (c0[K + 1] if K < K_MAX else 0.0) + rest0
+            tail1[j, m] = (c1[K + 1] if K < K_MAX else 0.0) + rest1
+    return idx[0] * DSM, a, tail0, tail1
+
+
+def chebyshev_nodes(n: int) -> np.ndarray:
+    """Chebyshev points of the first kind on [-1, 1]."""
+    return np.cos(np.pi * (np.arange(n) + 0.5) / n)
+
+
+def chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
+    """Coefficients c_m with f(x) = sum_m c_m T_m(x) interpolating values at chebyshev_nodes."""
+    n = values.shape[-1]
+    j = np.arange(n) + 0.5
+    m = np.arange(n)[:, None]
+    T = np.cos(np.pi * m * j[None, :] / n)
+    c = (2.0 / n) * values @ T.T
+    c[..., 0] *= 0.5
+    return c
+
+
+def _build_near(act: Activation):
+    idx = np.arange(SNEAR[0], SNEAR[1] + 1)
+    bb = 0.5 * NEAR_B * (chebyshev_nodes(NEAR_N) + 1.0)
+    coef = np.empty((len(idx), NEAR_N))
+    err = np.empty(len(idx))
+    for j, i in enumerate(idx):
+        q = math.exp(i * DSM)
+        eps = 2.0 * bb * bb / q
+        vals = np.array([kernels.two_d(act, "Delta", 1.0 - e, q) / e for e in eps])
+        coef[j] = chebyshev_coefficients(vals)
+        # size of the last coefficients: the interpolation error, relative to R
+        err[j] = np.abs(coef[j, -4:]).max() / np.abs(vals).max()
+    return idx[0] * DSM, coef, err
+
+
+def build_tables(act: Activation) -> Tables:
+    s0, one = _build_1d(act)
+    sm, a, t0, t1 = _build_mehler(act, one[0], one[1], s0)
+    sn, near, near_err = _build_near(act)
+    at_zero = np.array([kernels.one_d(act, kind, 0.0) for kind in ("V", "D", "W")])
+    return Tables(s0, one[0], one[1], one[2], sm, a, t0, t1, at_zero, act.odd, sn, near, near_err)
+
+
+def _key(act: Activation) -> str | None:
+    from .activations import _BUILTINS
+
+    if act.name in _BUILTINS and act.expr is None:
+        return f"{act.name}-v{TABLE_VERSION}-K{K_MAX}"
+    return None
+
+
+def get_tables(act: Activation) -> Tables:
+    """The tables of ``act``: from memory, from the disk cache, or built (and cached)."""
+    key = _key(act)
+    mem_key = key or f"id{id(act)}"
+    if mem_key in _MEMORY:
+        return _MEMORY[mem_key]
+    path = cache_dir() / f"{key}.npz" if key else None
+    tab = None
+    if path is not None and path.exists():
+        try:
+            with np.load(path) as f:
+                tab = Tables(float(f["s0_1d"]), f["V"], f["D"], f["W"], float(f["s0_m"]), f["a"],
+                             f["tail0"], f["tail1"], f["at_zero"], bool(f["odd"]),
+                             float(f["s0_near"]), f["near"], f["near_err"])
+        except Exception:  # a partial or corrupt file is rebuilt, never used
+            tab = None
+    if tab is None:
+        tab = build_tables(act)
+        if path is not None:
+            _save(path, tab)
+    _MEMORY[mem_key] = tab
+    return tab
+
+
+def _save(path: Path, tab: Tables) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **{k: getattr(tab, k) for k in Tables.__dataclass_fields__})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _numba_kernels():
+    from . import _tablekernels
+
+    return _tablekernels
