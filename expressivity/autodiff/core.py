@@ -1,0 +1,335 @@
+"""The reverse-mode core: traced values, primitives with their VJPs, and ``grad``.
+
+The design follows HIPS autograd (Maclaurin, Duvenaud & Adams 2015): a differentiated
+function is run on :class:`Box` objects that wrap the numbers. Every *primitive* (a numpy
+function registered with :func:`primitive`) unwraps its boxed arguments, computes the numpy
+result and returns a new ``Box`` that remembers its parents and the primitive's
+vector-Jacobian products (VJPs). ``grad`` then walks this record backwards:
+
+    g_parent += VJP_i(g_child, ans, *args)   with   VJP_i(g) = g^T d ans / d args[i].
+
+Each call of ``grad`` opens a *trace* with its own level. Boxes of a newer (higher) level can
+wrap boxes of an older one, and since every VJP is written with the same primitives, the
+backward pass of an inner ``grad`` is itself recorded by the outer one. That gives
+``grad(grad(f))``, Hessian-vector products and differentiation through optimiser steps with
+no extra machinery.
+
+Speed: the nodes of one trace are appended to a tape (a list) in creation order, which is a
+topological order, so the backward pass is a single reversed loop with the cotangent stored on
+the node itself. Primitives take their arguments as given (no copies), the numpy result is
+computed once, and VJPs are called only for arguments that are boxes of the current trace.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["Box", "primitive", "defvjp", "grad", "value_and_grad", "stop_gradient", "getval"]
+
+
+class Box:
+    """A value recorded on a trace: a node of the computation graph.
+
+    ``_value`` is the wrapped number (an ndarray, a numpy scalar, or a Box of an outer trace),
+    ``_level`` the trace level, ``_tape`` the trace's node list, ``_parents`` the boxed
+    arguments of the primitive that produced it and ``_argnums`` their positions, ``_vjps``
+    the primitive's VJP table, ``_args``/``_kw`` the unboxed arguments, ``_g`` the cotangent
+    accumulated during the backward pass. Operators and array methods are attached by
+    :mod:`expressivity.autodiff.numpy`.
+    """
+
+    __slots__ = ("_value", "_level", "_tape", "_parents", "_argnums", "_vjps", "_args", "_kw", "_g")
+    __array_ufunc__ = None  # numpy operators defer to the Box's reflected methods
+    __array_priority__ = 1000.0
+
+    def __init__(self, value, level, tape, parents, argnums, vjps, args, kw):
+        self._value = value
+        self._level = level
+        self._tape = tape
+        self._parents = parents
+        self._argnums = argnums
+        self._vjps = vjps
+        self._args = args
+        self._kw = kw
+        self._g = None
+
+    def __repr__(self):
+        return f"Box(level={self._level}, value={self._value!r})"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            "a traced value (Box) cannot be converted to a numpy array inside a differentiated "
+            "function; use expressivity.autodiff.numpy (anp) instead of numpy, or "
+            "stop_gradient(x) to use the plain value"
+        )
+
+
+def getval(x):
+    """The plain value under any number of Box layers."""
+    while type(x) is Box:
+        x = x._value
+    return x
+
+
+stop_gradient = getval
+stop_gradient.__doc__ = """Return ``x`` with no gradient flowing through it (at any order).
+
+``stop_gradient(x)`` is the plain numpy value of ``x``: the derivative of anything computed
+from it with respect to the inputs of any enclosing ``grad`` is zero.
+"""
+
+
+def primitive(fun, name: str | None = None, vjp_table=None):
+    """Wrap a numpy function ``fun`` as a differentiable primitive.
+
+    The returned function behaves like ``fun`` on plain arguments. When some positional
+    arguments are Boxes it records a node on the newest trace among them; the VJPs are
+    attached with :func:`defvjp`. Keyword arguments are never differentiated. ``vjp_table``
+    (optional) is any object with ``vjp_table[i] -> vjp_i``, for variadic primitives.
+    """
+    vjps = {} if vjp_table is None else vjp_table
+
+    def f_wrapped(*args, **kw):
+        top = -1
+        for a in args:
+            if type(a) is Box and a._level > top:
+                top = a._level
+                tape = a._tape
+        if top < 0:
+            return fun(*args, **kw)
+        vals = list(args)
+        parents = []
+        argnums = []
+        lower = False
+        for i, a in enumerate(args):
+            if type(a) is Box:
+                if a._level == top:
+                    v = a._value
+                    vals[i] = v
+                    parents.append(a)
+                    argnums.append(i)
+                    if type(v) is Box:
+                        lower = True
+                else:
+                    lower = True
+        ans = f_wrapped(*vals, **kw) if lower else fun(*vals, **kw)
+        node = Box(ans, top, tape, parents, argnums, vjps, vals, kw)
+        tape.append(node)
+        return node
+
+    f_wrapped.vjps = vjps
+    f_wrapped.fun = fun
+    f_wrapped.__name__ = name or getattr(fun, "__name__", "primitive")
+    f_wrapped.__qualname__ = f_wrapped.__name__
+    f_wrapped.__doc__ = getattr(fun, "__doc__", None)
+    return f_wrapped
+
+
+def primitive1(fun, name: str | None = None):
+    """Like :func:`primitive` for functions differentiable in their first argument only.
+
+    The other positional and keyword arguments (axes, shapes, constants) are passed through;
+    this saves the scan over them, which is most of a primitive's Python overhead.
+    """
+    vjps: dict = {}
+
+    def f_wrapped(x, *rest, **kw):
+        if type(x) is not Box:
+            return fun(x, *rest, **kw)
+        v = x._value
+        ans = f_wrapped(v, *rest, **kw) if type(v) is Box else fun(v, *rest, **kw)
+        tape = x._tape
+        node = Box(ans, x._level, tape, (x,), (0,), vjps, (v,) + rest, kw)
+        tape.append(node)
+        return node
+
+    f_wrapped.vjps = vjps
+    f_wrapped.fun = fun
+    f_wrapped.__name__ = name or getattr(fun, "__name__", "primitive")
+    f_wrapped.__qualname__ = f_wrapped.__name__
+    f_wrapped.__doc__ = getattr(fun, "__doc__", None)
+    return f_wrapped
+
+
+def defvjp(prim, *vjps, argnums=None):
+    """Register VJPs ``vjp_i(g, ans, *args, **kw) -> cotangent of args[i]`` for ``prim``.
+
+    VJPs must be written with differentiable operations (Box operators and primitives) so
+    that higher derivatives work; on plain arrays they run at numpy speed.
+    """
+    argnums = range(len(vjps)) if argnums is None else argnums
+    for i, v in zip(argnums, vjps):
+        if v is not None:
+            prim.vjps[i] = v
+
+
+# ----------------------------------------------------------------------------- tracing
+
+_next_level = [0]
+
+
+def _backward(tape, out, g0):
+    """Accumulate cotangents from ``out`` back to the leaves of ``tape``'s trace."""
+    out._g = g0
+    for node in reversed(tape):
+        g = node._g
+        if g is None:
+            continue
+        node._g = None
+        vjps = node._vjps
+        args = node._args
+        kw = node._kw
+        ans = node._value
+        for i, p in zip(node._argnums, node._parents):
+            pg = vjps[i](g, ans, *args, **kw)
+            old = p._g
+            p._g = pg if old is None else old + pg
+
+
+def _describe(argnum, path_index, n_leaves):
+    if n_leaves == 1:
+        return f"argument {argnum}"
+    return f"argument {argnum} (leaf {path_index} of its pytree)"
+
+
+def _check_float(x, argnum, i, n):
+    v = getval(x)
+    if isinstance(v, float):
+        return np.asarray(v, dtype=np.float64) if type(x) is not Box else x
+    dt = getattr(v, "dtype", None)
+    if dt is None or not np.issubdtype(dt, np.floating):
+        got = type(v).__name__ if dt is None else str(dt)
+        raise TypeError(
+            f"grad: can only differentiate with respect to floating-point inputs; "
+            f"{_describe(argnum, i, n)} has type/dtype {got}"
+        )
+    return x
+
+
+def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
+    """Run ``fun`` with the leaves of ``args[argnums]`` boxed; return (out, aux, leaf info)."""
+    level = _next_level[0] = _next_level[0] + 1
+    tape: list = []
+    args = list(args)
+    boxed = []
+    for argnum in argnums:
+        if argnum >= len(args) or argnum < -len(args):
+            raise ValueError(
+                f"grad: argnum={argnum} is out of range for a call with {len(args)} positional "
+                "arguments"
+            )
+        leaves, treedef = tree_flatten(args[argnum])
+        n = len(leaves)
+        bl = []
+        for i, leaf in enumerate(leaves):
+            leaf = _check_float(leaf, argnum, i, n)
+            bl.append(Box(leaf, level, tape, (), (), None, (), None))
+        boxed.append((treedef, leaves, bl))
+        args[argnum] = tree_unflatten(treedef, bl)
+    result = fun(*args, **kwargs)
+    if has_aux:
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError("grad: with has_aux=True the function must return (value, aux)")
+        out, aux = result
+    else:
+        out, aux = result, None
+    return out, aux, boxed, tape, level
+
+
+def _run_backward(out, boxed, tape, level):
+    if type(out) is Box and out._level == level:
+        val = out._value
+        shape = np.shape(getval(val))
+        if shape not in ((), (1,)) and np.size(getval(val)) != 1:
+            raise TypeError(
+                f"grad: the differentiated function must return a scalar, got shape {shape}"
+            )
+        raw = getval(val)
+        _backward(tape, out, np.ones_like(raw))
+    else:
+        val = out
+        if np.size(getval(out)) != 1:
+            raise TypeError(
+                f"grad: the differentiated function must return a scalar, got shape "
+                f"{np.shape(getval(out))}"
+            )
+    grads = []
+    seen = set()
+    for treedef, leaves, bl in boxed:
+        gl = []
+        for leaf, b in zip(leaves, bl):
+            g = b._g
+            b._g = None
+            raw = getval(leaf)
+            if g is None:
+                g = np.zeros_like(raw)
+            else:
+                gshape = np.shape(getval(g))
+                rshape = np.shape(raw)
+                if gshape != rshape:
+                    from . import numpy as anp
+
+                    g = anp.reshape(g, rshape)
+                gd = getval(g).dtype if hasattr(getval(g), "dtype") else None
+                rd = getattr(raw, "dtype", None)
+                if rd is not None and gd is not None and gd != rd:
+                    from . import numpy as anp
+
+                    g = anp.astype(g, rd)
+            if type(g) is np.ndarray:
+                # hand out writeable arrays that share no memory with one another
+                base = g if g.base is None else g.base
+                if not g.flags.writeable or id(base) in seen:
+                    g = np.array(g)
+                    base = g
+                seen.add(id(base))
+            gl.append(g)
+        grads.append(tree_unflatten(treedef, gl))
+    tape.clear()
+    return val, grads
+
+
+def value_and_grad(fun, argnum=0, has_aux=False):
+    """Return ``f(*args) -> (fun(*args), d fun / d args[argnum])``.
+
+    ``fun`` must return a scalar (a 0-d or size-1 array or float). ``args[argnum]`` may be an
+    array or a pytree of floating-point arrays; the gradient has the same structure and
+    dtypes. ``argnum`` may be a tuple, giving a tuple of gradients. With ``has_aux=True``
+    ``fun`` returns ``(value, aux)`` and the result is ``((value, aux), grad)``; ``aux`` is
+    returned as computed (use :func:`stop_gradient` on it for plain values).
+    """
+    multi = isinstance(argnum, (tuple, list))
+    argnums = tuple(argnum) if multi else (argnum,)
+
+    def vg(*args, **kwargs):
+        out, aux, boxed, tape, level = _make_vjp_run(fun, args, kwargs, argnums, has_aux)
+        val, grads = _run_backward(out, boxed, tape, level)
+        g = tuple(grads) if multi else grads[0]
+        if has_aux:
+            return (val, aux), g
+        return val, g
+
+    vg.__name__ = f"value_and_grad({getattr(fun, '__name__', 'fun')})"
+    vg.__doc__ = fun.__doc__
+    return vg
+
+
+def grad(fun, argnum=0, has_aux=False):
+    """Return the gradient function of a scalar-valued ``fun`` with respect to ``args[argnum]``.
+
+    ``grad(grad(f))``, Hessian-vector products ``grad(lambda x: vdot(grad(f)(x), v))`` and
+    gradients through loops of optimiser steps work because every VJP is itself traced.
+    With ``has_aux=True`` returns ``(grad, aux)``.
+    """
+    vg = value_and_grad(fun, argnum, has_aux)
+
+    def g(*args, **kwargs):
+        if has_aux:
+            (val, aux), gr = vg(*args, **kwargs)
+            return gr, aux
+        return vg(*args, **kwargs)[1]
+
+    g.__name__ = f"grad({getattr(fun, '__name__', 'fun')})"
+    g.__doc__ = fun.__doc__
+    return g

@@ -1,0 +1,170 @@
+"""Parameter initialisers and multilayer perceptrons as pure functions of a params pytree.
+
+An MLP with layer sizes ``[n_0, ..., n_L]`` is the list of layers ``[{"W": (n_{l-1}, n_l),
+"b": (n_l,)}, ...]`` and computes, for a batch of row vectors ``x``,
+
+    h^l = phi(h^{l-1} W^l + b^l)  (l < L),    h^L = h^{L-1} W^L + b^L,
+
+with the mean-field initialisation of Poole et al. (2016) / Schoenholz et al. (2017):
+``W_ij ~ N(0, sigma_w2 / n_{l-1})``, ``b_i ~ N(0, sigma_b2)``. ``orthogonal`` draws ``W``
+from the Haar measure scaled so that every entry has the same variance ``sigma_w2 / n_{l-1}``
+(Saxe, McClelland & Ganguli 2014).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import numpy as anp
+
+__all__ = [
+    "as_generator", "gaussian_init", "orthogonal_init", "dense_init", "mlp_init", "mlp_apply",
+    "dense_apply", "get_activation", "ACTIVATIONS",
+]
+
+
+def as_generator(rng_or_seed) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator or an integer seed."""
+    if isinstance(rng_or_seed, np.random.Generator):
+        return rng_or_seed
+    if isinstance(rng_or_seed, (int, np.integer)) and not isinstance(rng_or_seed, bool):
+        return np.random.default_rng(int(rng_or_seed))
+    raise TypeError(
+        f"rng_or_seed must be a numpy.random.Generator or an int seed, got {type(rng_or_seed).__name__}"
+    )
+
+
+def _check_var(name, v):
+    v = float(v)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite variance >= 0, got {v}")
+    return v
+
+
+def _check_size(name, n):
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def gaussian_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
+    """W of shape (n_in, n_out) with i.i.d. entries N(0, sigma_w2 / n_in)."""
+    rng = as_generator(rng)
+    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
+    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    return (rng.standard_normal((n_in, n_out)) * np.sqrt(sigma_w2 / n_in)).astype(dtype)
+
+
+def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
+    """W of shape (n_in, n_out) = sqrt(sigma_w2 * max(1, n_out / n_in)) * Q, Q Haar-orthogonal.
+
+    Q has orthonormal rows (n_in <= n_out) or columns (n_in > n_out), drawn as the Q factor of
+    a Gaussian matrix with the signs of R's diagonal folded in (Mezzadri 2007). Each entry then
+    has variance sigma_w2 / n_in, as for :func:`gaussian_init`.
+    """
+    rng = as_generator(rng)
+    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
+    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    big, small = max(n_in, n_out), min(n_in, n_out)
+    a = rng.standard_normal((big, small))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    if n_in < n_out:
+        q = q.T
+    scale = np.sqrt(sigma_w2 * max(1.0, n_out / n_in))
+    return (scale * q).astype(dtype)
+
+
+def dense_init(rng, n_in, n_out, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, init="gaussian"):
+    """One layer ``{"W": (n_in, n_out), "b": (n_out,)}`` with b ~ N(0, sigma_b2)."""
+    rng = as_generator(rng)
+    if init == "gaussian":
+        W = gaussian_init(rng, n_in, n_out, sigma_w2, dtype)
+    elif init == "orthogonal":
+        W = orthogonal_init(rng, n_in, n_out, sigma_w2, dtype)
+    else:
+        raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
+    sigma_b2 = _check_var("sigma_b2", sigma_b2)
+    b = (rng.standard_normal(n_out) * np.sqrt(sigma_b2)).astype(dtype)
+    return {"W": W, "b": b}
+
+
+def mlp_init(rng_or_seed, sizes, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, init="gaussian"):
+    """Parameters of an MLP with layer widths ``sizes = [n_in, hidden..., n_out]``.
+
+    Returns a list of ``{"W", "b"}`` dicts (see the module docstring for the distribution).
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
+    for i, n in enumerate(sizes):
+        _check_size(f"sizes[{i}]", n)
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
+    rng = as_generator(rng_or_seed)
+    return [
+        dense_init(rng, a, b, sigma_w2, sigma_b2, dtype, init) for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def _hard_tanh(x):
+    return anp.clip(x, -1.0, 1.0)
+
+
+def _swish(x):
+    return x * anp.sigmoid(x)
+
+
+def _elu(x):
+    return anp.where(x > 0, x, anp.expm1(anp.minimum(x, 0.0)))
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + anp.erf(x * 0.7071067811865476))
+
+
+ACTIVATIONS = {
+    "relu": anp.relu,
+    "tanh": anp.tanh,
+    "sigmoid": anp.sigmoid,
+    "linear": lambda x: x,
+    "identity": lambda x: x,
+    "softplus": anp.softplus,
+    "erf": anp.erf,
+    "hard_tanh": _hard_tanh,
+    "swish": _swish,
+    "elu": _elu,
+    "gelu": _gelu,
+    "sin": anp.sin,
+}
+
+
+def get_activation(activation):
+    """The differentiable function for an activation name (or a callable, returned as is)."""
+    if callable(activation):
+        return activation
+    try:
+        return ACTIVATIONS[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"activation must be a callable or one of {sorted(ACTIVATIONS)}, got {activation!r}"
+        ) from None
+
+
+def dense_apply(layer, x):
+    """x @ W + b."""
+    return x @ layer["W"] + layer["b"]
+
+
+def mlp_apply(params, x, activation="relu", final_activation=None):
+    """Apply the MLP ``params`` to the rows of ``x``; the last layer is linear unless
+    ``final_activation`` is given. Works on plain arrays and traced values alike."""
+    phi = get_activation(activation)
+    n = len(params)
+    h = x
+    for i, layer in enumerate(params):
+        h = h @ layer["W"] + layer["b"]
+        if i < n - 1:
+            h = phi(h)
+    if final_activation is not None:
+        h = get_activation(final_activation)(h)
+    return h
