@@ -25,7 +25,7 @@ import numpy as np
 
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Box", "primitive", "defvjp", "grad", "value_and_grad", "stop_gradient", "getval"]
+__all__ = ["Box", "primitive", "defvjp", "FusedVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
 
 
 class Box:
@@ -126,23 +126,47 @@ def primitive(fun, name: str | None = None, vjp_table=None):
     return f_wrapped
 
 
-def primitive1(fun, name: str | None = None):
+def primitive1(fun, name: str | None = None, with_residual=None):
     """Like :func:`primitive` for functions differentiable in their first argument only.
 
     The other positional and keyword arguments (axes, shapes, constants) are passed through;
     this saves the scan over them, which is most of a primitive's Python overhead.
+
+    ``with_residual(x, *rest, **kw) -> (ans, res)`` (optional) is used instead of ``fun`` when
+    the call is recorded on plain values: ``res`` (e.g. a softmax computed on the way to a
+    logsumexp) reaches the VJPs as the keyword ``_res`` and saves recomputing it. When ``x``
+    wraps an outer trace's Box, ``_res`` is None and the VJP must use its traced formula.
     """
     vjps: dict = {}
 
-    def f_wrapped(x, *rest, **kw):
-        if type(x) is not Box:
-            return fun(x, *rest, **kw)
-        v = x._value
-        ans = f_wrapped(v, *rest, **kw) if type(v) is Box else fun(v, *rest, **kw)
-        tape = x._tape
-        node = Box(ans, x._level, tape, (x,), (0,), vjps, (v,) + rest, kw)
-        tape.append(node)
-        return node
+    if with_residual is None:
+
+        def f_wrapped(x, *rest, **kw):
+            if type(x) is not Box:
+                return fun(x, *rest, **kw)
+            v = x._value
+            ans = f_wrapped(v, *rest, **kw) if type(v) is Box else fun(v, *rest, **kw)
+            tape = x._tape
+            node = Box(ans, x._level, tape, (x,), (0,), vjps, (v,) + rest, kw)
+            tape.append(node)
+            return node
+
+    else:
+
+        def f_wrapped(x, *rest, **kw):
+            if type(x) is not Box:
+                return fun(x, *rest, **kw)
+            v = x._value
+            if type(v) is Box:
+                ans = f_wrapped(v, *rest, **kw)
+                kw2 = dict(kw, _res=None)
+            else:
+                ans, res = with_residual(v, *rest, **kw)
+                kw2 = dict(kw, _res=res)
+            tape = x._tape
+            node = Box(ans, x._level, tape, (x,), (0,), vjps, (v,) + rest, kw2)
+            tape.append(node)
+            return node
 
     f_wrapped.vjps = vjps
     f_wrapped.fun = fun
@@ -169,22 +193,72 @@ def defvjp(prim, *vjps, argnums=None):
 _next_level = [0]
 
 
+class FusedVJP:
+    """VJP table of a primitive whose cotangents share work: ``fn(g, ans, argnums, *args,
+    **kw)`` returns the cotangents of ``args[i]`` for every ``i`` in ``argnums`` at once."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _accumulate(p, pg):
+    """p._g += pg. In place when the running sum is a plain array that nothing else can see
+    (it owns its data and only ``p._g`` refers to it: CPython reference count), else out of
+    place, which is always safe and is what happens for traced (higher-order) cotangents."""
+    old = p._g
+    if old is None:
+        p._g = pg
+    elif (
+        old.__class__ is _ndarray
+        and pg.__class__ is _ndarray
+        and old.shape == pg.shape
+        and old.dtype == pg.dtype
+        and old.base is None
+        and _getrefcount(old) <= 3
+        and old.flags.writeable
+    ):
+        _np_add(old, pg, out=old)
+    else:
+        p._g = old + pg
+
+
+_ndarray = np.ndarray
+_np_add = np.add
+_getrefcount = __import__("sys").getrefcount
+
+
 def _backward(tape, out, g0):
-    """Accumulate cotangents from ``out`` back to the leaves of ``tape``'s trace."""
+    """Accumulate cotangents from ``out`` back to the leaves of ``tape``'s trace.
+
+    The tape is in creation order, a topological order, so one reversed sweep suffices. A
+    node's references are dropped as soon as it is processed, so intermediate arrays are
+    freed (and their memory reused) during the sweep rather than after it.
+    """
     out._g = g0
     for node in reversed(tape):
         g = node._g
         if g is None:
             continue
-        node._g = None
         vjps = node._vjps
         args = node._args
         kw = node._kw
         ans = node._value
+        node._g = node._args = node._value = None
+        if vjps.__class__ is FusedVJP:
+            for p, pg in zip(node._parents, vjps.fn(g, ans, node._argnums, *args, **kw)):
+                if p._g is None:
+                    p._g = pg
+                else:
+                    _accumulate(p, pg)
+            continue
         for i, p in zip(node._argnums, node._parents):
             pg = vjps[i](g, ans, *args, **kw)
-            old = p._g
-            p._g = pg if old is None else old + pg
+            if p._g is None:
+                p._g = pg
+            else:
+                _accumulate(p, pg)
 
 
 def _describe(argnum, path_index, n_leaves):

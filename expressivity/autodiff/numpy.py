@@ -469,20 +469,51 @@ def std(x, axis=None, keepdims=False, ddof=0):
     return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
 
 
-def _lse_fun(x, axis=None, keepdims=False):
+def _lse_parts(x, axis, keepdims):
     m = _np.max(x, axis=axis, keepdims=True)
     if not _np.all(_np.isfinite(m)):
         m = _np.where(_np.isfinite(m), m, 0)
-        with _np.errstate(divide="ignore"):
-            out = _np.log(_np.add.reduce(_np.exp(x - m), axis=axis, keepdims=True)) + m
-    else:
-        out = _np.log(_np.add.reduce(_np.exp(x - m), axis=axis, keepdims=True)) + m
+    e = _np.subtract(x, m)
+    _np.exp(e, out=e)
+    s = _np.add.reduce(e, axis=axis, keepdims=True)
+    with _np.errstate(divide="ignore"):
+        out = _np.log(s)
+    out += m
     if not keepdims:
         out = out.reshape(_np.add.reduce(m, axis=axis).shape) if axis is not None else out.reshape(())
-    return out
+    return out, e, s
 
 
-def _lse_vjp(g, ans, x, axis=None, keepdims=False):
+def _lse_fun(x, axis=None, keepdims=False):
+    return _lse_parts(x, axis, keepdims)[0]
+
+
+def _lse_res(x, axis=None, keepdims=False):
+    out, e, s = _lse_parts(x, axis, keepdims)
+    if _np.all(s > 0):
+        e /= s  # the softmax, kept for the VJP
+        return out, e
+    return out, None
+
+
+def _lse_vjp(g, ans, x, axis=None, keepdims=False, _res=None):
+    if type(g) is not Box and type(ans) is not Box and type(x) is not Box:
+        # first-order fast path: softmax(x) * g, reusing the forward's softmax when available
+        if not keepdims and axis is not None:
+            g = _np.reshape(g, _keep_shape(x.shape, axis))
+        if _res is not None:
+            if g.dtype == _res.dtype or _np.ndim(g) == 0:
+                _res *= g
+                return _res
+            return _res * g
+        if not keepdims and axis is not None:
+            ans = _np.reshape(ans, _keep_shape(x.shape, axis))
+        if not _np.all(_np.isfinite(ans)):
+            ans = _np.where(_np.isfinite(ans), ans, 0)
+        out = _np.subtract(x, ans)
+        _np.exp(out, out=out)
+        out *= g
+        return out
     if not keepdims and axis is not None:
         ks = _keep_shape(x.shape, axis)
         g = reshape(g, ks)
@@ -490,7 +521,7 @@ def _lse_vjp(g, ans, x, axis=None, keepdims=False):
     return g * exp(x - _safe_ans(ans))
 
 
-logsumexp = primitive1(_lse_fun, "logsumexp")
+logsumexp = primitive1(_lse_fun, "logsumexp", with_residual=_lse_res)
 logsumexp.__doc__ = """log(sum(exp(x), axis)), computed as m + log(sum(exp(x - m))) with m the max.
 
 Rows that are entirely -inf give -inf with zero gradient; -inf entries get zero gradient
