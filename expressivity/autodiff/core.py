@@ -252,13 +252,16 @@ def _backward(tape, out, g0):
                     p._g = pg
                 else:
                     _accumulate(p, pg)
-            continue
-        for i, p in zip(node._argnums, node._parents):
-            pg = vjps[i](g, ans, *args, **kw)
-            if p._g is None:
-                p._g = pg
-            else:
-                _accumulate(p, pg)
+        else:
+            for i, p in zip(node._argnums, node._parents):
+                pg = vjps[i](g, ans, *args, **kw)
+                if p._g is None:
+                    p._g = pg
+                else:
+                    _accumulate(p, pg)
+        # no stale references to cotangents may survive into the next iteration: the
+        # in-place fast paths use reference counts to prove a cotangent is unshared
+        pg = g = None
 
 
 def _describe(argnum, path_index, n_leaves):

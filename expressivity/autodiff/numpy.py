@@ -386,13 +386,12 @@ defvjp(diag, _diag_vjp)
 
 
 def _diag_embed_fun(g, shape, k=0):
-    z = _np.zeros(shape, dtype=g.dtype)
-    n = g.shape[0]
-    i = _np.arange(n)
-    if k >= 0:
-        z[i, i + k] = g
-    else:
-        z[i - k, i] = g
+    """Zeros of ``shape`` with ``g`` on the k-th diagonal (the adjoint of numpy.diag)."""
+    z = _np.zeros(shape, dtype=_np.result_type(g))
+    ncol = shape[1]
+    start = k if k >= 0 else -k * ncol
+    n = _np.shape(g)[0]
+    z.reshape(-1)[start : start + n * (ncol + 1) : ncol + 1] = g
     return z
 
 
@@ -411,17 +410,33 @@ def _sum_fun(x, axis=None, keepdims=False):
     return _np.add.reduce(x, axis=axis, keepdims=keepdims)
 
 
+def _fill_reduced(g, x_shape, axis, keepdims, scale=None):
+    """First-order path of the sum/mean VJP: a fresh array of x's shape filled with g
+    (times ``scale``), cheaper than numpy.broadcast_to for small arrays and writeable."""
+    if not keepdims and axis is not None:
+        g = _np.reshape(g, _keep_shape(x_shape, axis))
+    out = _np.empty(x_shape, dtype=_np.result_type(g))
+    if scale is None:
+        _np.copyto(out, g)
+    else:
+        _np.multiply(g, scale, out=out)
+    return out
+
+
+def _sum_vjp(g, ans, x, axis=None, keepdims=False):
+    if type(g) is not Box:
+        return _fill_reduced(g, x.shape, axis, keepdims)
+    return broadcast_to(_expand_reduced(g, x.shape, axis, keepdims), x.shape)
+
+
 sum = primitive1(_sum_fun, "sum")  # noqa: A001 (mirrors numpy)
 sum.__doc__ = "numpy.sum(x, axis=None, keepdims=False)."
-defvjp(
-    sum,
-    lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
-        _expand_reduced(g, x.shape, axis, keepdims), x.shape
-    ),
-)
+defvjp(sum, _sum_vjp)
 
 
 def _count(shape, axis):
+    if axis is None:
+        return math.prod(shape)
     return math.prod(shape[a] for a in _normalize_axes(axis, len(shape)))
 
 
@@ -429,14 +444,16 @@ def _mean_fun(x, axis=None, keepdims=False):
     return _np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(_np.shape(x), axis)
 
 
+def _mean_vjp(g, ans, x, axis=None, keepdims=False):
+    n = _count(x.shape, axis)
+    if type(g) is not Box:
+        return _fill_reduced(g, x.shape, axis, keepdims, 1.0 / n)
+    return broadcast_to(_expand_reduced(g, x.shape, axis, keepdims), x.shape) / n
+
+
 mean = primitive1(_mean_fun, "mean")
 mean.__doc__ = "numpy.mean(x, axis=None, keepdims=False)."
-defvjp(
-    mean,
-    lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
-        _expand_reduced(g, x.shape, axis, keepdims), x.shape
-    ) / _count(x.shape, axis),
-)
+defvjp(mean, _mean_vjp)
 
 
 def _minmax_vjp(g, ans, x, axis=None, keepdims=False):

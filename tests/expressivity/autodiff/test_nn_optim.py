@@ -219,3 +219,40 @@ def test_adam_through_zero_gradient_entries_is_finite():
     assert np.all(np.isfinite(g))
     gn = numerical_grad(outer, (np.array([0.7, 1.4]),))
     assert rel_error(g, gn) < 1e-6
+
+
+def test_fused_dense_shared_cotangent_and_higher_order():
+    """Two fused ReLU layers receive the same cotangent object from an add (aliasing): the
+    in-place ReLU backward must not corrupt it. Also the HVP through fused tanh/relu layers.
+    Oracle: finite differences of the loss and of the gradient."""
+    p = nn.mlp_init(4, [3, 6, 6, 2], sigma_b2=0.2)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+
+    def f(p):
+        h = nn.dense_apply(p[0], x, "relu") + nn.dense_apply(p[0], x * 0.5 + 0.1, "relu")
+        h = nn.dense_apply(p[1], h, "relu") * 1.0 + nn.dense_apply(p[1], h, "tanh")
+        return anp.sum(anp.sin(nn.dense_apply(p[2], h)))
+
+    assert rel_error(grad(f)(p), numerical_grad(f, (p,))) < 1e-6
+    v = tree_map(lambda a: np.random.default_rng(a.size).normal(size=a.shape), p)
+    vdot = lambda a, b: sum(anp.sum(x * y) for x, y in zip(tree_leaves(a), tree_leaves(b)))
+    hv = grad(lambda q: vdot(grad(f)(q), v))(p)
+    h = 1e-5
+    fd = tree_map(lambda a, b: (a - b) / (2 * h),
+                  grad(f)(tree_map(lambda a, b: a + h * b, p, v)),
+                  grad(f)(tree_map(lambda a, b: a - h * b, p, v)))
+    assert rel_error(hv, fd) < 1e-6
+
+
+def test_dense_apply_shapes_and_dtypes():
+    """1-D and 3-D inputs and a float32 layer: same as the unfused x @ W + b."""
+    layer = nn.dense_init(0, 3, 4, sigma_b2=0.5)
+    for x in (np.ones(3), np.random.default_rng(1).normal(size=(2, 5, 3))):
+        for act in ("relu", "tanh", "linear"):
+            ref = nn.get_activation(act)(x @ layer["W"] + layer["b"])
+            np.testing.assert_allclose(nn.dense_apply(layer, x, act), ref, rtol=1e-14)
+            f = lambda l: anp.sum(anp.sin(nn.dense_apply(l, x, act)))
+            assert rel_error(grad(f)(layer), numerical_grad(f, (layer,))) < 1e-6
+    l32 = tree_map(lambda a: a.astype(np.float32), layer)
+    g = grad(lambda l: anp.sum(nn.dense_apply(l, np.ones((2, 3), np.float32), "relu")))(l32)
+    assert g["W"].dtype == np.float32 and g["b"].dtype == np.float32
