@@ -91,6 +91,52 @@ def primitive(fun, name: str | None = None, vjp_table=None):
     vjps = {} if vjp_table is None else vjp_table
 
     def f_wrapped(*args, **kw):
+        if len(args) == 2:
+            # fast path for binary operations (most recorded operations)
+            a, b = args
+            ta = type(a) is Box
+            tb = type(b) is Box
+            if ta:
+                if tb:
+                    la = a._level
+                    lb = b._level
+                    if la == lb:
+                        va = a._value
+                        vb = b._value
+                        parents = (a, b)
+                        argnums = (0, 1)
+                    elif la > lb:
+                        va = a._value
+                        vb = b
+                        parents = (a,)
+                        argnums = (0,)
+                    else:
+                        va = a
+                        vb = b._value
+                        parents = (b,)
+                        argnums = (1,)
+                        a = b
+                else:
+                    va = a._value
+                    vb = b
+                    parents = (a,)
+                    argnums = (0,)
+            elif tb:
+                va = a
+                vb = b._value
+                parents = (b,)
+                argnums = (1,)
+                a = b
+            else:
+                return fun(a, b, **kw)
+            if type(va) is Box or type(vb) is Box:
+                ans = f_wrapped(va, vb, **kw)
+            else:
+                ans = fun(va, vb, **kw)
+            tape = a._tape
+            node = Box(ans, a._level, tape, parents, argnums, vjps, (va, vb), kw)
+            tape.append(node)
+            return node
         top = -1
         for a in args:
             if type(a) is Box and a._level > top:
@@ -271,11 +317,15 @@ def _describe(argnum, path_index, n_leaves):
 
 
 def _check_float(x, argnum, i, n):
-    v = getval(x)
+    v = x
+    while type(v) is Box:
+        v = v._value
+    if v.__class__ is np.ndarray and v.dtype.kind == "f":
+        return x
     if isinstance(v, float):
         return np.asarray(v, dtype=np.float64) if type(x) is not Box else x
     dt = getattr(v, "dtype", None)
-    if dt is None or not np.issubdtype(dt, np.floating):
+    if dt is None or dt.kind != "f":
         got = type(v).__name__ if dt is None else str(dt)
         raise TypeError(
             f"grad: can only differentiate with respect to floating-point inputs; "
@@ -341,23 +391,17 @@ def _run_backward(out, boxed, tape, level):
             raw = getval(leaf)
             if g is None:
                 g = np.zeros_like(raw)
-            else:
-                gshape = np.shape(getval(g))
-                rshape = np.shape(raw)
-                if gshape != rshape:
-                    from . import numpy as anp
-
-                    g = anp.reshape(g, rshape)
-                gd = getval(g).dtype if hasattr(getval(g), "dtype") else None
-                rd = getattr(raw, "dtype", None)
-                if rd is not None and gd is not None and gd != rd:
-                    from . import numpy as anp
-
-                    g = anp.astype(g, rd)
-            if type(g) is np.ndarray:
+            elif not (
+                g.__class__ is np.ndarray
+                and raw.__class__ is np.ndarray
+                and g.shape == raw.shape
+                and g.dtype == raw.dtype
+            ):
+                g = _conform(g, raw)
+            if g.__class__ is np.ndarray:
                 # hand out writeable arrays that share no memory with one another
                 base = g if g.base is None else g.base
-                if not g.flags.writeable or id(base) in seen:
+                if id(base) in seen or not g.flags.writeable:
                     g = np.array(g)
                     base = g
                 seen.add(id(base))
@@ -365,6 +409,23 @@ def _run_backward(out, boxed, tape, level):
         grads.append(tree_unflatten(treedef, gl))
     tape.clear()
     return val, grads
+
+
+def _conform(g, raw):
+    """Give the gradient the leaf's shape (size-1 broadcasts) and dtype."""
+    from . import numpy as anp
+
+    gshape = np.shape(getval(g))
+    rshape = np.shape(raw)
+    if gshape != rshape:
+        g = anp.reshape(g, rshape)
+    gd = getattr(getval(g), "dtype", None)
+    rd = getattr(raw, "dtype", None)
+    if rd is not None and gd is not None and gd != rd:
+        g = anp.astype(g, rd)
+    elif rd is not None and gd is None:
+        g = np.asarray(g, dtype=rd)
+    return g
 
 
 def value_and_grad(fun, argnum=0, has_aux=False):
