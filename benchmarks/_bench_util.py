@@ -16,27 +16,39 @@ try:  # belt and braces: also limit an already-initialised BLAS
 except Exception:  # pragma: no cover - threadpoolctl is optional
     pass
 
+_ROUNDS = {}
+
 
 def time_interleaved(fns: dict, n_steps=50, rounds=7, warmup=10, clock=time.process_time):
-    """Best-of-``rounds`` mean seconds per call of each zero-argument function; rounds are
-    interleaved so that load from other processes hits all contenders alike. The default
-    clock is this process's CPU time (the benchmark machine is shared; with one BLAS thread
-    CPU time equals wall time on an idle machine and is far less noisy on a busy one)."""
+    """Best-of-``rounds`` mean seconds per call of each zero-argument function.
+
+    Rounds are interleaved (A, B, A, B, ...) so that load from other processes hits all
+    contenders alike; the per-round times are kept for :func:`report`'s paired ratios. The
+    default clock is this process's CPU time: with one BLAS thread it equals wall time on an
+    idle machine and is much less noisy on a shared one.
+    """
     for f in fns.values():
         for _ in range(warmup):
             f()
-    best = {k: np.inf for k in fns}
+    per_round = {k: [] for k in fns}
     for _ in range(rounds):
         for k, f in fns.items():
             t0 = clock()
             for _ in range(n_steps):
                 f()
-            best[k] = min(best[k], (clock() - t0) / n_steps)
-    return best
+            per_round[k].append((clock() - t0) / n_steps)
+    _ROUNDS.clear()
+    _ROUNDS.update(per_round)
+    return {k: min(v) for k, v in per_round.items()}
 
 
 def report(title, times, baseline):
+    """Print best-of times, their ratio to ``baseline`` and the median of per-round ratios."""
     print(title)
     b = times[baseline]
     for k, t in times.items():
-        print(f"  {k:<34s} {t * 1e3:9.3f} ms/step   ratio vs {baseline}: {t / b:5.2f}x")
+        line = f"  {k:<36s} {t * 1e3:9.3f} ms/step   ratio vs {baseline}: {t / b:5.2f}x"
+        if k != baseline and k in _ROUNDS and baseline in _ROUNDS:
+            paired = np.median(np.array(_ROUNDS[k]) / np.array(_ROUNDS[baseline]))
+            line += f"  (median of paired rounds {paired:4.2f}x)"
+        print(line)

@@ -181,7 +181,7 @@ def main():
         return f
 
     times = time_interleaved({"hand-written numpy": run("n", sn), "expressivity.autodiff": run("e", se)},
-                             n_steps=20, rounds=9)
+                             n_steps=5, rounds=40)
     report("GAN step (G 256-128-128-2, D 2-128-128-1 ReLU, batch 512, one D + one G Adam update, "
            "float32, 1 thread)", times, "hand-written numpy")
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tree import tree_flatten, tree_unflatten
+from .tree import tree_map
 
 __all__ = ["Box", "primitive", "defvjp", "FusedVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
 
@@ -310,13 +310,13 @@ def _backward(tape, out, g0):
         pg = g = None
 
 
-def _describe(argnum, path_index, n_leaves):
-    if n_leaves == 1:
+def _describe(argnum, path_index, in_tree):
+    if not in_tree:
         return f"argument {argnum}"
     return f"argument {argnum} (leaf {path_index} of its pytree)"
 
 
-def _check_float(x, argnum, i, n):
+def _check_float(x, argnum, i, in_tree):
     v = x
     while type(v) is Box:
         v = v._value
@@ -329,13 +329,31 @@ def _check_float(x, argnum, i, n):
         got = type(v).__name__ if dt is None else str(dt)
         raise TypeError(
             f"grad: can only differentiate with respect to floating-point inputs; "
-            f"{_describe(argnum, i, n)} has type/dtype {got}"
+            f"{_describe(argnum, i, in_tree)} has type/dtype {got}"
         )
     return x
 
 
+def _box_tree(t, level, tape, boxes, argnum, in_tree):
+    """The pytree ``t`` with every leaf wrapped in a fresh Box of ``level`` (one pass)."""
+    tp = type(t)
+    if tp is dict:
+        return {k: _box_tree(v, level, tape, boxes, argnum, True) for k, v in t.items()}
+    if tp is list:
+        return [_box_tree(v, level, tape, boxes, argnum, True) for v in t]
+    if tp is tuple:
+        return tuple([_box_tree(v, level, tape, boxes, argnum, True) for v in t])
+    if t is None:
+        return None
+    if isinstance(t, (dict, tuple)):  # dict subclasses and namedtuples
+        return tree_map(lambda leaf: _box_tree(leaf, level, tape, boxes, argnum, True), t)
+    b = Box(_check_float(t, argnum, len(boxes), in_tree), level, tape, (), (), None, (), None)
+    boxes.append(b)
+    return b
+
+
 def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
-    """Run ``fun`` with the leaves of ``args[argnums]`` boxed; return (out, aux, leaf info)."""
+    """Run ``fun`` with the leaves of ``args[argnums]`` boxed on a new trace."""
     level = _next_level[0] = _next_level[0] + 1
     tape: list = []
     args = list(args)
@@ -346,14 +364,9 @@ def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
                 f"grad: argnum={argnum} is out of range for a call with {len(args)} positional "
                 "arguments"
             )
-        leaves, treedef = tree_flatten(args[argnum])
-        n = len(leaves)
-        bl = []
-        for i, leaf in enumerate(leaves):
-            leaf = _check_float(leaf, argnum, i, n)
-            bl.append(Box(leaf, level, tape, (), (), None, (), None))
-        boxed.append((treedef, leaves, bl))
-        args[argnum] = tree_unflatten(treedef, bl)
+        bt = _box_tree(args[argnum], level, tape, [], argnum, False)
+        boxed.append(bt)
+        args[argnum] = bt
     result = fun(*args, **kwargs)
     if has_aux:
         if not (isinstance(result, tuple) and len(result) == 2):
@@ -367,13 +380,14 @@ def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
 def _run_backward(out, boxed, tape, level):
     if type(out) is Box and out._level == level:
         val = out._value
-        shape = np.shape(getval(val))
-        if shape not in ((), (1,)) and np.size(getval(val)) != 1:
-            raise TypeError(
-                f"grad: the differentiated function must return a scalar, got shape {shape}"
-            )
         raw = getval(val)
-        _backward(tape, out, np.ones_like(raw))
+        if raw.__class__ is not np.ndarray and not isinstance(raw, np.generic):
+            raw = np.asarray(raw)
+        if raw.size != 1:
+            raise TypeError(
+                f"grad: the differentiated function must return a scalar, got shape {raw.shape}"
+            )
+        _backward(tape, out, np.ones(raw.shape, raw.dtype))
     else:
         val = out
         if np.size(getval(out)) != 1:
@@ -381,32 +395,33 @@ def _run_backward(out, boxed, tape, level):
                 f"grad: the differentiated function must return a scalar, got shape "
                 f"{np.shape(getval(out))}"
             )
-    grads = []
     seen = set()
-    for treedef, leaves, bl in boxed:
-        gl = []
-        for leaf, b in zip(leaves, bl):
-            g = b._g
-            b._g = None
-            raw = getval(leaf)
-            if g is None:
-                g = np.zeros_like(raw)
-            elif not (
-                g.__class__ is np.ndarray
-                and raw.__class__ is np.ndarray
-                and g.shape == raw.shape
-                and g.dtype == raw.dtype
-            ):
-                g = _conform(g, raw)
-            if g.__class__ is np.ndarray:
-                # hand out writeable arrays that share no memory with one another
-                base = g if g.base is None else g.base
-                if id(base) in seen or not g.flags.writeable:
-                    g = np.array(g)
-                    base = g
-                seen.add(id(base))
-            gl.append(g)
-        grads.append(tree_unflatten(treedef, gl))
+
+    def leaf_grad(b):
+        g = b._g
+        b._g = None
+        raw = b._value
+        while type(raw) is Box:
+            raw = raw._value
+        if g is None:
+            return np.zeros_like(raw)
+        if not (
+            g.__class__ is np.ndarray
+            and raw.__class__ is np.ndarray
+            and g.shape == raw.shape
+            and g.dtype == raw.dtype
+        ):
+            g = _conform(g, raw)
+        if g.__class__ is np.ndarray:
+            # hand out writeable arrays that share no memory with one another
+            base = g if g.base is None else g.base
+            if id(base) in seen or not g.flags.writeable:
+                g = np.array(g)
+                base = g
+            seen.add(id(base))
+        return g
+
+    grads = [tree_map(leaf_grad, bt) for bt in boxed]
     tape.clear()
     return val, grads
 

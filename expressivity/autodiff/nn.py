@@ -158,7 +158,7 @@ def get_activation(activation):
 
 def _dense_fun(x, W, b, activation):
     z = x @ W
-    if np.ndim(b) <= 1 and z.ndim >= 1 and z.dtype == np.result_type(z, b):
+    if b.__class__ is np.ndarray and b.ndim <= 1 and b.dtype == z.dtype and z.ndim >= 1:
         z += b  # z is a fresh array: add in place
     else:
         z = z + b
@@ -178,19 +178,40 @@ _OWNED_REFCOUNT = [0]
 
 
 def _dense_vjp(g, ans, argnums, x, W, b, activation):
-    if activation == "relu":
-        if (
-            g.__class__ is np.ndarray
-            and _getrefcount(g) <= _OWNED_REFCOUNT[0]
-            and g.base is None
-            and g.flags.writeable
-            and ans.__class__ is np.ndarray
-            and g.dtype == np.result_type(g, ans)
-        ):
-            g *= ans > 0  # in place: g is a fresh cotangent nobody else holds
-            gz = g
+    nd = np.ndarray
+    if g.__class__ is nd and ans.__class__ is nd and x.__class__ is nd and W.__class__ is nd:
+        # first-order fast path (all plain arrays)
+        if activation == "relu":
+            if (
+                _getrefcount(g) <= _OWNED_REFCOUNT[0]
+                and g.base is None
+                and g.dtype == ans.dtype
+                and g.flags.writeable
+            ):
+                g *= ans > 0  # in place: g is a fresh cotangent nobody else holds
+                gz = g
+            else:
+                gz = g * (ans > 0)
+        elif activation == "tanh":
+            gz = ans * ans
+            np.subtract(1, gz, out=gz)
+            gz *= g
         else:
-            gz = g * (getval(ans) > 0)
+            gz = g
+        if gz.ndim == 2 and x.ndim == 2 and W.ndim == 2:
+            out = []
+            for i in argnums:
+                if i == 0:
+                    out.append(gz @ W.T)
+                elif i == 1:
+                    out.append(x.T @ gz)
+                elif b.__class__ is nd and b.ndim == 1:
+                    out.append(np.add.reduce(gz, axis=0))
+                else:
+                    out.append(anp.unbroadcast(gz, b))
+            return out
+    elif activation == "relu":
+        gz = g * (getval(ans) > 0)
     elif activation == "tanh":
         gz = g * (1 - ans * ans)
     else:

@@ -487,18 +487,23 @@ def std(x, axis=None, keepdims=False, ddof=0):
 
 
 def _lse_parts(x, axis, keepdims):
-    m = _np.max(x, axis=axis, keepdims=True)
-    if not _np.all(_np.isfinite(m)):
+    """(lse, exp(x - m), sum exp(x - m), all rows finite) with m the (finite-ised) max."""
+    m = _np.maximum.reduce(x, axis=axis, keepdims=True)
+    finite = _np.isfinite(m).all()
+    if not finite:
         m = _np.where(_np.isfinite(m), m, 0)
     e = _np.subtract(x, m)
     _np.exp(e, out=e)
     s = _np.add.reduce(e, axis=axis, keepdims=True)
-    with _np.errstate(divide="ignore"):
-        out = _np.log(s)
+    if finite:
+        out = _np.log(s)  # s >= 1: the max entry contributes exp(0)
+    else:
+        with _np.errstate(divide="ignore"):
+            out = _np.log(s)
     out += m
     if not keepdims:
-        out = out.reshape(_np.add.reduce(m, axis=axis).shape) if axis is not None else out.reshape(())
-    return out, e, s
+        out = out.reshape(m.shape[:0] if axis is None else _np.add.reduce(m, axis=axis).shape)
+    return out, e, s, finite
 
 
 def _lse_fun(x, axis=None, keepdims=False):
@@ -506,8 +511,8 @@ def _lse_fun(x, axis=None, keepdims=False):
 
 
 def _lse_res(x, axis=None, keepdims=False):
-    out, e, s = _lse_parts(x, axis, keepdims)
-    if _np.all(s > 0):
+    out, e, s, finite = _lse_parts(x, axis, keepdims)
+    if finite or (s > 0).all():
         e /= s  # the softmax, kept for the VJP
         return out, e
     return out, None

@@ -6,7 +6,11 @@ their insertion order, so a gradient has the same layout as the parameters it be
 """
 from __future__ import annotations
 
+import numpy as _np
+
 __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves"]
+
+_ndarray = _np.ndarray
 
 
 def _is_namedtuple(t) -> bool:
@@ -75,6 +79,8 @@ def tree_map(f, tree, *rest):
         return tuple(tree_map(f, *xs) for xs in zip(tree, *rest))
     if tree is None:
         return None
+    if tp is _ndarray:
+        return f(tree, *rest)
     if isinstance(tree, dict):
         out = tp()
         for k, v in tree.items():
