@@ -338,13 +338,26 @@ def _box_tree(t, level, tape, boxes, argnum, in_tree):
     """The pytree ``t`` with every leaf wrapped in a fresh Box of ``level`` (one pass)."""
     tp = type(t)
     if tp is dict:
-        return {k: _box_tree(v, level, tape, boxes, argnum, True) for k, v in t.items()}
+        out = {}
+        for k, v in t.items():
+            out[k] = _box_tree(v, level, tape, boxes, argnum, True)
+        return out
     if tp is list:
-        return [_box_tree(v, level, tape, boxes, argnum, True) for v in t]
+        out = []
+        for v in t:
+            out.append(_box_tree(v, level, tape, boxes, argnum, True))
+        return out
     if tp is tuple:
-        return tuple([_box_tree(v, level, tape, boxes, argnum, True) for v in t])
+        out = []
+        for v in t:
+            out.append(_box_tree(v, level, tape, boxes, argnum, True))
+        return tuple(out)
     if t is None:
         return None
+    if tp is np.ndarray and t.dtype.kind == "f":
+        b = Box(t, level, tape, (), (), None, (), None)
+        boxes.append(b)
+        return b
     if isinstance(t, (dict, tuple)):  # dict subclasses and namedtuples
         return tree_map(lambda leaf: _box_tree(leaf, level, tape, boxes, argnum, True), t)
     b = Box(_check_float(t, argnum, len(boxes), in_tree), level, tape, (), (), None, (), None)

@@ -68,15 +68,48 @@ def tree_leaves(tree) -> list:
     return tree_flatten(tree)[0]
 
 
+def _map1(f, t):
+    # single-tree map with plain loops (cheaper than comprehensions on CPython 3.11)
+    tp = type(t)
+    if tp is dict:
+        out = {}
+        for k, v in t.items():
+            out[k] = _map1(f, v)
+        return out
+    if tp is list:
+        out = []
+        for v in t:
+            out.append(_map1(f, v))
+        return out
+    if tp is tuple:
+        out = []
+        for v in t:
+            out.append(_map1(f, v))
+        return tuple(out)
+    if t is None:
+        return None
+    if tp is _ndarray:
+        return f(t)
+    if isinstance(t, dict) or _is_namedtuple(t):
+        return _map_many(f, t)
+    return f(t)
+
+
 def tree_map(f, tree, *rest):
     """Apply ``f`` leafwise to ``tree`` (and to the matching leaves of ``rest``)."""
+    if not rest:
+        return _map1(f, tree)
+    return _map_many(f, tree, *rest)
+
+
+def _map_many(f, tree, *rest):
     tp = type(tree)
     if tp is dict:
-        return {k: tree_map(f, v, *[r[k] for r in rest]) for k, v in tree.items()}
+        return {k: _map_many(f, v, *[r[k] for r in rest]) for k, v in tree.items()}
     if tp is list:
-        return [tree_map(f, *xs) for xs in zip(tree, *rest)]
+        return [_map_many(f, *xs) for xs in zip(tree, *rest)]
     if tp is tuple:
-        return tuple(tree_map(f, *xs) for xs in zip(tree, *rest))
+        return tuple(_map_many(f, *xs) for xs in zip(tree, *rest))
     if tree is None:
         return None
     if tp is _ndarray:
@@ -84,8 +117,8 @@ def tree_map(f, tree, *rest):
     if isinstance(tree, dict):
         out = tp()
         for k, v in tree.items():
-            out[k] = tree_map(f, v, *[r[k] for r in rest])
+            out[k] = _map_many(f, v, *[r[k] for r in rest])
         return out
     if _is_namedtuple(tree):
-        return tp(*[tree_map(f, *xs) for xs in zip(tree, *rest)])
+        return tp(*[_map_many(f, *xs) for xs in zip(tree, *rest)])
     return f(tree, *rest)
