@@ -575,6 +575,45 @@ log_softmax.__doc__ = "x - logsumexp(x, axis, keepdims=True), stable; -inf entri
 defvjp(log_softmax, lambda g, ans, x, axis=-1: g - exp(ans) * sum(g, axis=axis, keepdims=True))
 
 
+def _lcse_fun(x, axis=-1):
+    return _np.logaddexp.accumulate(x, axis=axis)
+
+
+def _rev_lcse(a, axis):
+    """Reverse (suffix) logcumsumexp along ``axis``."""
+    return flip(logcumsumexp(flip(a, axis), axis), axis)
+
+
+def _lcse_vjp(g, ans, x, axis=-1):
+    # dL/dx_j = sum_{i >= j} g_i exp(x_j - y_i), summed in log space separately for the
+    # positive and negative parts of g (no overflow; exact when entries are -inf)
+    y = _safe_ans(ans)
+    gv = getval(g)
+    pos = gv > 0
+    neg = gv < 0
+    if type(g) is not Box and type(x) is not Box and type(y) is not Box:
+        with _np.errstate(divide="ignore"):
+            lp = _np.log(_np.where(pos, g, 0)) - y
+            ln = _np.log(_np.where(neg, -g, 0)) - y
+        rp = _np.flip(_np.logaddexp.accumulate(_np.flip(lp, axis), axis=axis), axis)
+        rn = _np.flip(_np.logaddexp.accumulate(_np.flip(ln, axis), axis=axis), axis)
+        return _np.exp(x + rp) - _np.exp(x + rn)
+    lp = where(pos, log(where(pos, g, 1)), -_np.inf) - y
+    ln = where(neg, log(where(neg, -g, 1)), -_np.inf) - y
+    return exp(x + _rev_lcse(lp, axis)) - exp(x + _rev_lcse(ln, axis))
+
+
+logcumsumexp = primitive1(_lcse_fun, "logcumsumexp")
+logcumsumexp.__doc__ = """Prefix log-sum-exp along ``axis``: y_i = log sum_{j <= i} exp(x_j).
+
+Computed with numpy.logaddexp.accumulate (stable); -inf entries are allowed. The VJP
+sum_{i >= j} g_i exp(x_j - y_i) is evaluated in log space (a suffix logcumsumexp of
+log|g| - y, split by the sign of g), so it neither overflows nor produces NaN at -inf.
+Use ``flip(logcumsumexp(flip(x, a), a), a)`` for suffixes (leave-one-out log-mean-exp).
+"""
+defvjp(logcumsumexp, _lcse_vjp)
+
+
 def _cumsum_fun(x, axis=None):
     return _np.cumsum(x, axis=axis)
 

@@ -276,3 +276,25 @@ def test_plain_numpy_calls_run_numpy():
     np.testing.assert_array_equal(anp.sum(x, axis=1), np.sum(x, axis=1))
     np.testing.assert_allclose(anp.logsumexp(x, axis=1), np.log(np.sum(np.exp(x), axis=1)), rtol=1e-15)
     assert anp.zeros(3).shape == (3,)
+
+
+def test_logcumsumexp_value_and_masked_entries():
+    """Value against numpy's cumulative sum of exp in float64 (and scipy logsumexp of each
+    prefix); -inf entries get zero gradient, leading -inf prefix rows give no NaN."""
+    from scipy.special import logsumexp as sp_lse
+
+    x = np.random.default_rng(3).normal(size=(2, 5)) * 3
+    y = anp.logcumsumexp(x, axis=1)
+    for i in range(5):
+        np.testing.assert_allclose(y[:, i], sp_lse(x[:, : i + 1], axis=1), rtol=1e-14)
+    xm = x.copy()
+    xm[0, :2] = -np.inf
+    xm[1, 3] = -np.inf
+    w = np.random.default_rng(4).normal(size=(2, 5))
+    f = lambda x: anp.sum(anp.where(anp.isfinite(anp.logcumsumexp(x, axis=1)), w * anp.logcumsumexp(x, axis=1), 0.0))
+    with np.errstate(invalid="raise"):
+        g = grad(f)(xm)
+    assert np.all(np.isfinite(g)) and g[0, 0] == 0 and g[0, 1] == 0 and g[1, 3] == 0
+    ok = np.isfinite(xm)
+    gn = numerical_grad(lambda z: f(np.where(ok, z, -np.inf)), (np.where(ok, xm, 0.0),))
+    assert rel_error(g[ok], gn[ok]) < 1e-6

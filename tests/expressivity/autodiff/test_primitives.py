@@ -129,6 +129,8 @@ CASES = [
     ("log_softmax_ax0", lambda a: anp.log_softmax(a, axis=0), (R(3, 4),), (0,)),
     ("cumsum_ax1", lambda a: anp.cumsum(a, axis=1), (R(3, 4),), (0,)),
     ("cumsum_flat", lambda a: anp.cumsum(a), (R(3, 4),), (0,)),
+    ("logcumsumexp_ax1", lambda a: anp.logcumsumexp(a, axis=1), (R(3, 4),), (0,)),
+    ("logcumsumexp_ax0_big", lambda a: anp.logcumsumexp(50.0 * a, axis=0), (R(4, 3),), (0,)),
     ("flip", lambda a: anp.flip(a, 1) * R(3, 4, seed=9), (R(3, 4),), (0,)),
     ("astype", lambda a: anp.astype(a, np.float64) * 2, (R(3, 4),), (0,)),
     ("one_hot_weights", lambda a: a * anp.one_hot(np.array([0, 2, 1]), 4), (R(3, 4),), (0,)),
