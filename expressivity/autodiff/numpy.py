@@ -830,6 +830,30 @@ def one_hot(idx, n, dtype=_np.float64):
     return _np.eye(n, dtype=dtype)[idx]
 
 
+def tril(x, k=0):
+    """Lower triangle (numpy.tril) of the last two axes, as where(mask, x, 0)."""
+    n, m = _shape(x)[-2:]
+    return where(_np.tri(n, m, k, dtype=bool), x, 0)
+
+
+def triu(x, k=0):
+    """Upper triangle (numpy.triu) of the last two axes, as where(mask, x, 0)."""
+    n, m = _shape(x)[-2:]
+    return where(~_np.tri(n, m, k - 1, dtype=bool), x, 0)
+
+
+def sort(x, axis=-1):
+    """numpy.sort (differentiable: a gather with the argsort permutation)."""
+    xv = getval(x)
+    if axis is None:
+        return sort(ravel(x), 0)
+    axis = axis % xv.ndim
+    idx = _np.argsort(xv, axis=axis)
+    grid = list(_np.ix_(*[_np.arange(n) for n in xv.shape]))
+    grid[axis] = idx
+    return _getitem(x, tuple(grid))
+
+
 # ----------------------------------------------------------------------------- Box operators
 
 def _install_box_methods():
@@ -913,8 +937,8 @@ _NONDIFF = (
     "identity isfinite isnan isinf isneginf isposinf sign floor ceil round rint argmax argmin "
     "argsort shape ndim size equal not_equal greater greater_equal less less_equal "
     "logical_and logical_or logical_not logical_xor any all allclose isclose array_equal "
-    "nonzero unique count_nonzero tril_indices triu_indices diag_indices meshgrid sort "
-    "result_type can_cast issubdtype tri tril triu_mask"
+    "nonzero count_nonzero tril_indices triu_indices diag_indices meshgrid "
+    "result_type can_cast issubdtype tri"
 ).split()
 for _name in _NONDIFF:
     if hasattr(_np, _name):

@@ -165,7 +165,10 @@ class AdamInPlace:
     """Adam updating the arrays of ``params`` in place; ``step(grads)`` per iteration.
 
     Uses the equivalent form p -= lr_t m / (sqrt(v) + eps_t) with
-    lr_t = lr sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps sqrt(1 - b2^t).
+    lr_t = lr sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps sqrt(1 - b2^t). When all leaves
+    share one dtype, the moments live in one flat buffer: each step copies the gradients into
+    it and runs the Adam arithmetic once over all parameters (about 2 numpy calls per leaf
+    instead of 11).
     """
 
     def __init__(self, params, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
@@ -173,35 +176,62 @@ class AdamInPlace:
         self.b1 = _check_beta("b1", b1)
         self.b2 = _check_beta("b2", b2)
         self.eps = float(eps)
+        if not self.eps > 0:
+            raise ValueError(f"eps must be > 0, got {self.eps}")
         self.params = _float_leaves(params, "adam_inplace")
-        self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
-        self.tmp = [np.empty_like(p) for p in self.params]
         self.count = 0
+        dtypes = {p.dtype for p in self.params}
+        self.flat = len(dtypes) == 1
+        if self.flat:
+            dt = dtypes.pop()
+            total = sum(p.size for p in self.params)
+            self._g, self.m, self.v, self._tmp = (np.zeros(total, dt) for _ in range(4))
+            self._gviews, self._tviews = [], []
+            o = 0
+            for p in self.params:
+                self._gviews.append(self._g[o:o + p.size].reshape(p.shape))
+                self._tviews.append(self._tmp[o:o + p.size].reshape(p.shape))
+                o += p.size
+        else:
+            self.m = [np.zeros_like(p) for p in self.params]
+            self.v = [np.zeros_like(p) for p in self.params]
+            self.tmp = [np.empty_like(p) for p in self.params]
+
+    def _coefficients(self):
+        self.count += 1
+        t = self.count
+        s2 = np.sqrt(1.0 - self.b2**t)
+        return self.lr * s2 / (1.0 - self.b1**t), self.eps * s2
+
+    @staticmethod
+    def _update(g, m, v, tmp, a1, a2, lr_t, eps_t):
+        # m += (1 - b1) (g - m);  v += (1 - b2) (g^2 - v);  tmp = lr_t m / (sqrt(v) + eps_t)
+        np.subtract(g, m, out=tmp)
+        tmp *= a1
+        m += tmp
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= a2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += eps_t
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr_t
 
     def step(self, grads):
         gl = _grad_leaves(grads, len(self.params), "adam_inplace")
-        self.count += 1
-        t = self.count
-        b1, b2 = self.b1, self.b2
-        s2 = np.sqrt(1.0 - b2**t)
-        lr_t = self.lr * s2 / (1.0 - b1**t)
-        eps_t = self.eps * s2
-        a1, a2 = 1.0 - b1, 1.0 - b2
-        sub, mul, sqrt, div, add = np.subtract, np.multiply, np.sqrt, np.divide, np.add
+        lr_t, eps_t = self._coefficients()
+        a1, a2 = 1.0 - self.b1, 1.0 - self.b2
+        if self.flat:
+            copyto = np.copyto
+            for view, g in zip(self._gviews, gl):
+                copyto(view, g)
+            self._update(self._g, self.m, self.v, self._tmp, a1, a2, lr_t, eps_t)
+            for p, t in zip(self.params, self._tviews):
+                p -= t
+            return
         for p, g, m, v, tmp in zip(self.params, gl, self.m, self.v, self.tmp):
-            # m += (1 - b1) (g - m);  v += (1 - b2) (g^2 - v)
-            sub(g, m, out=tmp)
-            tmp *= a1
-            m += tmp
-            mul(g, g, out=tmp)
-            tmp -= v
-            tmp *= a2
-            v += tmp
-            sqrt(v, out=tmp)
-            tmp += eps_t
-            div(m, tmp, out=tmp)
-            tmp *= lr_t
+            self._update(g, m, v, tmp, a1, a2, lr_t, eps_t)
             p -= tmp
 
 

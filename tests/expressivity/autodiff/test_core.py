@@ -276,6 +276,11 @@ def test_plain_numpy_calls_run_numpy():
     np.testing.assert_array_equal(anp.sum(x, axis=1), np.sum(x, axis=1))
     np.testing.assert_allclose(anp.logsumexp(x, axis=1), np.log(np.sum(np.exp(x), axis=1)), rtol=1e-15)
     assert anp.zeros(3).shape == (3,)
+    y = np.random.default_rng(1).normal(size=(2, 3, 4))
+    np.testing.assert_array_equal(anp.tril(y, -1), np.tril(y, -1))
+    np.testing.assert_array_equal(anp.triu(y, 1), np.triu(y, 1))
+    np.testing.assert_array_equal(anp.sort(y, axis=1), np.sort(y, axis=1))
+    np.testing.assert_array_equal(anp.sort(y, axis=None), np.sort(y, axis=None))
 
 
 def test_logcumsumexp_value_and_masked_entries():
