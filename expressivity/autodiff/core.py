@@ -72,12 +72,18 @@ def getval(x):
     return x
 
 
-stop_gradient = getval
-stop_gradient.__doc__ = """Return ``x`` with no gradient flowing through it (at any order).
+def stop_gradient(x):
+    """Return ``x`` with no gradient flowing through it (at any order).
 
-``stop_gradient(x)`` is the plain numpy value of ``x``: the derivative of anything computed
-from it with respect to the inputs of any enclosing ``grad`` is zero.
-"""
+    ``stop_gradient(x)`` is the plain numpy value of ``x`` (pytrees are mapped leafwise):
+    the derivative of anything computed from it with respect to the inputs of any enclosing
+    ``grad`` is zero.
+    """
+    if type(x) is Box:
+        return getval(x)
+    if isinstance(x, (dict, list, tuple)):
+        return tree_map(getval, x)
+    return x
 
 
 def primitive(fun, name: str | None = None, vjp_table=None):

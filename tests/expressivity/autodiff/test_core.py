@@ -106,6 +106,18 @@ def test_stop_gradient_blocks_all_orders():
     np.testing.assert_array_equal(grad(lambda x: anp.sum(grad(f)(x)))(x), np.zeros(2))
 
 
+def test_same_box_used_twice_in_one_operation():
+    """d/dx sum((x + x) * x) = 4x, d/dx sum((x - x) * x + x.x) = 3 * 2x: one VJP hands the same
+    cotangent object to the same parent twice (closed form)."""
+    x = np.array([0.5, -2.0, 3.0])
+    np.testing.assert_allclose(grad(lambda x: anp.sum((x + x) * x))(x), 4 * x, rtol=1e-15)
+    np.testing.assert_allclose(grad(lambda x: anp.sum((x - x) * x + x @ x))(x), 6 * x, rtol=1e-15)
+    np.testing.assert_allclose(grad(lambda x: anp.sum(anp.maximum(x, x)))(x), np.ones(3))
+    t = {"a": x, "b": [x]}
+    s = stop_gradient(t)
+    assert s["b"][0] is x
+
+
 def test_unused_input_gets_zero_gradient_and_constant_function():
     g = grad(lambda x, y: anp.sum(y**2), argnum=0)(np.ones(3), np.ones(2))
     np.testing.assert_array_equal(g, np.zeros(3))
