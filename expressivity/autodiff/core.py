@@ -391,6 +391,7 @@ def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
         if not (isinstance(result, tuple) and len(result) == 2):
             raise TypeError("grad: with has_aux=True the function must return (value, aux)")
         out, aux = result
+        aux = tree_map(lambda a: a._value if type(a) is Box and a._level == level else a, aux)
     else:
         out, aux = result, None
     return out, aux, boxed, tape, level
@@ -468,8 +469,8 @@ def value_and_grad(fun, argnum=0, has_aux=False):
     ``fun`` must return a scalar (a 0-d or size-1 array or float). ``args[argnum]`` may be an
     array or a pytree of floating-point arrays; the gradient has the same structure and
     dtypes. ``argnum`` may be a tuple, giving a tuple of gradients. With ``has_aux=True``
-    ``fun`` returns ``(value, aux)`` and the result is ``((value, aux), grad)``; ``aux`` is
-    returned as computed (use :func:`stop_gradient` on it for plain values).
+    ``fun`` returns ``(value, aux)`` and the result is ``((value, aux), grad)``; the leaves of
+    ``aux`` come back as values (unwrapped from this trace; still traced by enclosing ones).
     """
     multi = isinstance(argnum, (tuple, list))
     argnums = tuple(argnum) if multi else (argnum,)
