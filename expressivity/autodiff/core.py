@@ -257,18 +257,16 @@ class FusedVJP:
 
 def _accumulate(p, pg):
     """p._g += pg. In place when the running sum is a plain array that nothing else can see
-    (it owns its data and only ``p._g`` refers to it: CPython reference count), else out of
-    place, which is always safe and is what happens for traced (higher-order) cotangents."""
+    (it owns its data and only ``p._g`` refers to it, by its CPython reference count), else
+    out of place, which is always safe and is what happens for traced cotangents."""
     old = p._g
-    if old is None:
-        p._g = pg
-    elif (
+    if (
         old.__class__ is _ndarray
         and pg.__class__ is _ndarray
         and old.shape == pg.shape
         and old.dtype == pg.dtype
         and old.base is None
-        and _getrefcount(old) <= 3
+        and _getrefcount(old) <= _ACC_REFCOUNT[0]
         and old.flags.writeable
     ):
         _np_add(old, pg, out=old)
@@ -279,6 +277,38 @@ def _accumulate(p, pg):
 _ndarray = np.ndarray
 _np_add = np.add
 _getrefcount = __import__("sys").getrefcount
+_ACC_REFCOUNT = [0]  # set by _calibrate_accumulate below
+
+
+def _calibrate_accumulate():
+    """Measure the reference count of an unshared running sum inside ``_accumulate`` on the
+    running interpreter (so the in-place test stays exact if CPython changes how many
+    references locals and calls hold); anything shared has a larger count."""
+    global _getrefcount
+    seen = []
+    real = _getrefcount
+
+    def spy(o):
+        n = real(o) - 1  # minus the extra reference of this wrapper's own parameter
+        seen.append(n)
+        return n + 10**9  # never take the in-place branch while calibrating
+
+    _getrefcount = spy
+    try:
+
+        class _P:
+            __slots__ = ("_g",)
+
+        holder = _P()
+        holder._g = np.zeros(2)
+        _accumulate(holder, np.ones(2))
+    finally:
+        _getrefcount = real
+    _ACC_REFCOUNT[0] = seen[0]
+    assert np.array_equal(holder._g, np.ones(2))
+
+
+_calibrate_accumulate()
 
 
 def _backward(tape, out, g0):
