@@ -741,6 +741,59 @@ class _VariadicVJP:
         return partial(self.fn, i)
 
 
+def _parse_einsum(subscripts, n_operands):
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise NotImplementedError("anp.einsum: ellipsis ('...') subscripts are not supported")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins = subscripts
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = ins.split(",")
+    if len(ins) != n_operands:
+        raise ValueError(f"anp.einsum: {len(ins)} subscripts for {n_operands} operands")
+    for sub in ins:
+        if len(set(sub)) != len(sub):
+            raise NotImplementedError(
+                f"anp.einsum: repeated index within one operand ({sub!r}) is not supported; "
+                "use anp.diag / anp.trace"
+            )
+    return ins, out
+
+
+def _einsum_fun(subscripts, *operands):
+    return _np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_vjp(i, g, ans, subscripts, *operands):
+    ins, out = _parse_einsum(subscripts, len(operands))
+    k = i - 1
+    target = ins[k]
+    others = [ins[j] for j in range(len(ins)) if j != k]
+    available = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in target if c in available)
+    spec = ",".join([out] + others) + "->" + kept
+    r = einsum(spec, g, *[operands[j] for j in range(len(operands)) if j != k])
+    if kept != target:  # indices summed only inside this operand: broadcast back
+        shape = _shape(operands[k])
+        r = reshape(r, tuple(shape[p] if c in available else 1 for p, c in enumerate(target)))
+        r = broadcast_to(r, shape)
+    return r
+
+
+_einsum_p = primitive(_einsum_fun, "einsum", vjp_table=_VariadicVJP(_einsum_vjp))
+
+
+def einsum(subscripts, *operands):
+    """numpy.einsum for explicit or implicit subscripts without '...' and without an index
+    repeated within one operand. The VJP of each operand is another einsum (indices summed
+    in that operand alone are broadcast back)."""
+    _parse_einsum(subscripts, len(operands))
+    return _einsum_p(subscripts, *operands)
+
+
 def _concat_fun(axis, *arrays):
     return _np.concatenate(arrays, axis=axis)
 

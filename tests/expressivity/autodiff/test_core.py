@@ -256,6 +256,16 @@ def test_unsupported_numpy_function_is_named():
         anp.polyval(np.ones(2), 1.0)
 
 
+def test_einsum_matches_numpy_and_rejects_unsupported():
+    r = np.random.default_rng(0)
+    a, b, c = r.normal(size=(3, 4)), r.normal(size=(4, 2)), r.normal(size=2)
+    np.testing.assert_allclose(anp.einsum("ij,jk,k", a, b, c), np.einsum("ij,jk,k", a, b, c), rtol=1e-14)
+    with pytest.raises(NotImplementedError, match="repeated index"):
+        anp.einsum("ii->i", np.eye(3))
+    with pytest.raises(NotImplementedError, match="ellipsis"):
+        anp.einsum("...i->...", a)
+
+
 def test_shape_mismatch_surfaces_numpy_message():
     with pytest.raises(ValueError, match="matmul"):
         grad(lambda x: anp.sum(x @ np.ones((4, 2))))(np.ones((2, 3)))
