@@ -242,15 +242,15 @@ def _calibrate_owned_refcount():
 
 
 _dense = primitive(_dense_fun, "dense", vjp_table=FusedVJP(_dense_vjp))
-_FUSED = ("relu", "tanh", "linear", "identity")
+_FUSED = {"relu": "relu", "tanh": "tanh", "linear": "linear", "identity": "linear"}
 _calibrate_owned_refcount()
 
 
 def dense_apply(layer, x, activation="linear"):
     """phi(x @ W + b) for one layer ``{"W", "b"}`` (fused into one recorded operation for the
     activations relu, tanh and linear)."""
-    if isinstance(activation, str) and activation in _FUSED and np.ndim(getval(x)) >= 1:
-        act = "linear" if activation == "identity" else activation
+    act = _FUSED.get(activation) if activation.__class__ is str else None
+    if act is not None:
         return _dense(x, layer["W"], layer["b"], act)
     return get_activation(activation)(x @ layer["W"] + layer["b"])
 
@@ -258,10 +258,8 @@ def dense_apply(layer, x, activation="linear"):
 def mlp_apply(params, x, activation="relu", final_activation=None):
     """Apply the MLP ``params`` to the rows of ``x``; the last layer is linear unless
     ``final_activation`` is given. Works on plain arrays and traced values alike."""
-    if not isinstance(activation, str):
-        get_activation(activation)
-    elif activation not in ACTIVATIONS:
-        get_activation(activation)
+    if activation.__class__ is not str or activation not in ACTIVATIONS:
+        get_activation(activation)  # raises for unknown names
     n = len(params)
     h = x
     for i, layer in enumerate(params):
