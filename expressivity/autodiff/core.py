@@ -14,10 +14,20 @@ backward pass of an inner ``grad`` is itself recorded by the outer one. That giv
 ``grad(grad(f))``, Hessian-vector products and differentiation through optimiser steps with
 no extra machinery.
 
-Speed: the nodes of one trace are appended to a tape (a list) in creation order, which is a
-topological order, so the backward pass is a single reversed loop with the cotangent stored on
-the node itself. Primitives take their arguments as given (no copies), the numpy result is
-computed once, and VJPs are called only for arguments that are boxes of the current trace.
+Speed (the engine must stay within ~10% of hand-written numpy on real models):
+
+- the nodes of one trace are appended to a tape (a list) in creation order, which is a
+  topological order, so the backward pass is one reversed loop with the cotangent stored on
+  the node itself; each node drops its references once processed, so intermediates are freed
+  during the sweep;
+- primitives take their arguments as given (no copies), compute the numpy result once, and
+  VJPs are called only for arguments that are boxes of the current trace; binary and unary
+  primitives have dedicated wrappers (about 2 us of Python per operation, forward + backward);
+- a primitive may keep a *residual* of its forward pass for its VJP (``primitive1(...,
+  with_residual=...)``: logsumexp keeps its softmax) and may compute all its cotangents in one
+  call (:class:`FusedVJP`: the dense layer of :mod:`.nn`);
+- cotangents are summed in place when the running sum is provably unshared (CPython reference
+  count, calibrated at import), and VJPs take numpy fast paths when nothing is traced.
 """
 from __future__ import annotations
 
