@@ -112,10 +112,16 @@ def _replace_zero(x, val):
     return where(getval(x) == 0, val, x)
 
 
+def _power_vjp0(g, ans, x, y):
+    if type(y) in (int, float) and y == 2:
+        return unbroadcast(g * 2 * x, x)
+    return unbroadcast(g * y * x ** (y - 1), x)
+
+
 power = primitive(_np.power, "power")
 defvjp(
     power,
-    lambda g, ans, x, y: unbroadcast(g * y * x ** (y - 1) if not (type(y) in (int, float) and y == 2) else g * 2 * x, x),
+    _power_vjp0,
     lambda g, ans, x, y: unbroadcast(g * log(_replace_zero(x, 1.0)) * ans, y),
 )
 
@@ -344,7 +350,8 @@ def _matmul_vjp1(g, ans, a, b):
             return g * a
         return unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), b)
     if bn == 1:
-        return unbroadcast(reshape(matmul(swapaxes(a, -1, -2), expand_dims(g, -1)), _shape(g)[:-1] + (a.shape[-1],)), b)
+        ga = matmul(swapaxes(a, -1, -2), expand_dims(g, -1))
+        return unbroadcast(reshape(ga, _shape(g)[:-1] + (a.shape[-1],)), b)
     return unbroadcast(matmul(swapaxes(a, -1, -2), g), b)
 
 
@@ -467,8 +474,16 @@ def _minmax_vjp(g, ans, x, axis=None, keepdims=False):
     return _expand_reduced(g, xv.shape, axis, keepdims) * w
 
 
-max = primitive1(lambda x, axis=None, keepdims=False: _np.max(x, axis=axis, keepdims=keepdims), "max")  # noqa: A001
-min = primitive1(lambda x, axis=None, keepdims=False: _np.min(x, axis=axis, keepdims=keepdims), "min")  # noqa: A001
+def _max_fun(x, axis=None, keepdims=False):
+    return _np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_fun(x, axis=None, keepdims=False):
+    return _np.min(x, axis=axis, keepdims=keepdims)
+
+
+max = primitive1(_max_fun, "max")  # noqa: A001 (mirrors numpy)
+min = primitive1(_min_fun, "min")  # noqa: A001
 amax, amin = max, min
 defvjp(max, _minmax_vjp)
 defvjp(min, _minmax_vjp)
