@@ -411,10 +411,9 @@ def _box_tree(t, level, tape, boxes, argnum, in_tree):
     return b
 
 
-def _make_vjp_run(fun, args, kwargs, argnums, has_aux):
+def _make_vjp_run(fun, args, kwargs, argnums, has_aux, tape):
     """Run ``fun`` with the leaves of ``args[argnums]`` boxed on a new trace."""
     level = _next_level[0] = _next_level[0] + 1
-    tape: list = []
     args = list(args)
     boxed = []
     for argnum in argnums:
@@ -516,8 +515,12 @@ def value_and_grad(fun, argnum=0, has_aux=False):
     argnums = tuple(argnum) if multi else (argnum,)
 
     def vg(*args, **kwargs):
-        out, aux, boxed, tape, level = _make_vjp_run(fun, args, kwargs, argnums, has_aux)
-        val, grads = _run_backward(out, boxed, tape, level)
+        tape: list = []
+        try:
+            out, aux, boxed, tape, level = _make_vjp_run(fun, args, kwargs, argnums, has_aux, tape)
+            val, grads = _run_backward(out, boxed, tape, level)
+        finally:
+            tape.clear()  # nodes refer to the tape: break the cycle even after an error
         g = tuple(grads) if multi else grads[0]
         if has_aux:
             return (val, aux), g
