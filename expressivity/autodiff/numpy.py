@@ -422,7 +422,7 @@ def _fill_reduced(g, x_shape, axis, keepdims, scale=None):
     (times ``scale``), cheaper than numpy.broadcast_to for small arrays and writeable."""
     if not keepdims and axis is not None:
         g = _np.reshape(g, _keep_shape(x_shape, axis))
-    out = _np.empty(x_shape, dtype=_np.result_type(g))
+    out = _np.empty(x_shape, dtype=g.dtype if hasattr(g, "dtype") else _np.result_type(g))
     if scale is None:
         _np.copyto(out, g)
     else:
@@ -448,7 +448,9 @@ def _count(shape, axis):
 
 
 def _mean_fun(x, axis=None, keepdims=False):
-    return _np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(_np.shape(x), axis)
+    if x.__class__ is not _np.ndarray:
+        x = _np.asarray(x)
+    return _np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
 
 
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
@@ -668,7 +670,9 @@ def ravel(x):
 
 
 def _transpose_fun(x, axes=None):
-    return _np.transpose(x, axes)
+    if x.__class__ is not _np.ndarray:
+        x = _np.asarray(x)
+    return x.T if axes is None else x.transpose(axes)
 
 
 def _transpose_vjp(g, ans, x, axes=None):
