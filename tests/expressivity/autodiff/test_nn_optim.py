@@ -278,3 +278,23 @@ def test_dense_apply_shapes_and_dtypes():
     l32 = tree_map(lambda a: a.astype(np.float32), layer)
     g = grad(lambda l: anp.sum(nn.dense_apply(l, np.ones((2, 3), np.float32), "relu")))(l32)
     assert g["W"].dtype == np.float32 and g["b"].dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_loop_reaches_least_squares_solution(dtype):
+    """End to end: value_and_grad + adam_inplace on a linear model converge to the
+    least-squares solution (oracle: numpy.linalg.lstsq)."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(64, 3)).astype(dtype)
+    y = (X @ np.array([[1.5], [-2.0], [0.5]]) + 0.3 + 0.1 * r.normal(size=(64, 1))).astype(dtype)
+    params = nn.mlp_init(1, [3, 1], dtype=dtype)
+    vg = value_and_grad(lambda p: anp.mean((nn.mlp_apply(p, X) - y) ** 2))
+    opt = optim.adam_inplace(params, lr=0.05)
+    for _ in range(1500):
+        loss, g = vg(params)
+        opt.step(g)
+    A = np.hstack([X, np.ones((64, 1))]).astype(np.float64)
+    coef = np.linalg.lstsq(A, y.astype(np.float64), rcond=None)[0]
+    np.testing.assert_allclose(params[0]["W"][:, 0], coef[:3, 0], atol=2e-3)
+    np.testing.assert_allclose(params[0]["b"], coef[3], atol=2e-3)
+    assert params[0]["W"].dtype == dtype and np.asarray(loss).dtype == dtype
