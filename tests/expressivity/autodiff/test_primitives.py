@@ -115,6 +115,8 @@ CASES = [
     ("take", lambda a: anp.take(a, np.array([1, 1, 3]), axis=1), (R(3, 4),), (0,)),
     ("concatenate_ax0", lambda a, b: anp.concatenate([a, b, a]) * R(8, 4, seed=9), (R(3, 4), R(2, 4, seed=1)), (0, 1)),
     ("concatenate_ax_neg", lambda a, b: anp.concatenate((a, b), axis=-1) * R(3, 6, seed=9), (R(3, 4), R(3, 2, seed=1)), (0, 1)),
+    ("concatenate_with_constant", lambda a, b: anp.concatenate([a, np.ones((1, 4)), b]) * R(6, 4, seed=9), (R(3, 4), R(2, 4, seed=1)), (0, 1)),
+    ("stack_with_constant", lambda a: anp.stack([np.ones(3), a, a * 2], axis=-1), (R(3),), (0,)),
     ("stack", lambda a, b: anp.stack([a, b], axis=1) * R(3, 2, 4, seed=9), (R(3, 4), R(3, 4, seed=1)), (0, 1)),
     ("hstack_vstack", lambda a, b: anp.vstack([anp.hstack([a, b]), anp.hstack([b, a])]), (R(3), R(2, seed=1)), (0, 1)),
     ("array_of_boxes", lambda a, b: anp.array([a[0] * b[1], b[0]]), (R(3), R(2, seed=1)), (0, 1)),
