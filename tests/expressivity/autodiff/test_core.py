@@ -6,6 +6,7 @@ Oracles: closed-form derivatives (polynomials, tanh), central finite differences
 """
 import collections
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -325,3 +326,42 @@ def test_logcumsumexp_value_and_masked_entries():
     ok = np.isfinite(xm)
     gn = numerical_grad(lambda z: f(np.where(ok, z, -np.inf)), (np.where(ok, xm, 0.0),))
     assert rel_error(g[ok], gn[ok]) < 1e-6
+
+
+def test_float32_model_has_no_float64_intermediate_or_cotangent():
+    """Every recorded value and every cotangent of a float32 MLP + InfoNCE + softplus loss
+    is float32 (so numpy runs float32 kernels throughout). Oracle: the dtypes themselves."""
+    import expressivity.autodiff.core as core
+    from expressivity.autodiff import nn
+
+    r = np.random.default_rng(0)
+    p = {"g": nn.mlp_init(r, [5, 8, 4], dtype=np.float32), "h": nn.mlp_init(r, [5, 8, 4], dtype=np.float32)}
+    x = r.normal(size=(6, 5)).astype(np.float32)
+
+    def loss(p):
+        S = nn.mlp_apply(p["g"], x, "tanh") @ nn.mlp_apply(p["h"], x).T
+        S = anp.where(np.eye(6, dtype=bool), -np.inf, S) * 0.5
+        return (anp.mean(anp.logsumexp(S, axis=1)) + anp.mean(anp.softplus(-S[:, :2]))
+                + anp.var(S[0, 1:]) + anp.max(anp.sigmoid(S[2:, :3])) + anp.sum(anp.log_softmax(S[3])[:2]))
+
+    tape = []
+    out, _, boxed, tape, level = core._make_vjp_run(loss, (p,), {}, (0,), False, tape)
+    dtypes = {np.asarray(n._value).dtype for n in tape}
+    assert dtypes == {np.dtype(np.float32)}, dtypes
+    seen = []
+    for node in tape:  # wrap every VJP to record the cotangents it produces
+        vj = node._vjps
+        if isinstance(vj, core.FusedVJP):
+            fn = vj.fn
+            node._vjps = core.FusedVJP(
+                lambda *a, fn=fn, **k: [seen.append(np.asarray(c).dtype) or c for c in fn(*a, **k)])
+        else:
+            def rec(*a, f=None, **k):
+                c = f(*a, **k)
+                seen.append(np.asarray(c).dtype)
+                return c
+
+            node._vjps = {i: partial(rec, f=vj[i]) for i in node._argnums}
+    core._backward(tape, out, np.ones((), np.float32))
+    assert seen and set(seen) == {np.dtype(np.float32)}, set(seen)
+    tape.clear()
