@@ -13,11 +13,22 @@ trace, VJPs written in the engine's own primitives so derivatives nest to any or
 for differentiable and in-place optimisers. Imports only numpy (scipy.special lazily for
 ``sigmoid`` and ``erf``).
 """
-from .core import Box, defvjp, getval, grad, primitive, primitive1, stop_gradient, value_and_grad
+from .core import (
+    Box,
+    FusedVJP,
+    defvjp,
+    getval,
+    grad,
+    primitive,
+    primitive1,
+    stop_gradient,
+    value_and_grad,
+)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import numpy  # noqa: F401  (installs the Box operators)
+from . import nn, optim  # noqa: F401
 
 __all__ = [
     "grad", "value_and_grad", "stop_gradient", "getval", "primitive", "primitive1", "defvjp",
-    "Box", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
+    "FusedVJP", "Box", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "nn", "optim",
 ]
