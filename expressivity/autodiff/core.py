@@ -337,7 +337,7 @@ def _backward(tape, out, g0):
         args = node._args
         kw = node._kw
         ans = node._value
-        node._g = node._args = node._value = None
+        node._g = node._args = node._value = node._kw = None
         if vjps.__class__ is FusedVJP:
             for p, pg in zip(node._parents, vjps.fn(g, ans, node._argnums, *args, **kw)):
                 if p._g is None:
