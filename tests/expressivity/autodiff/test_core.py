@@ -89,6 +89,7 @@ def test_gradient_wrt_nested_pytree():
 
 
 def test_argnum_tuple_and_has_aux():
+    """Closed form: d/dx sum(x y^2) = y^2, d/dy = 2 x y."""
     f = lambda x, y: (anp.sum(x * y**2), {"aux": x.sum()})
     x, y = np.arange(3.0), np.ones(3) * 2
     (val, aux), (gx, gy) = value_and_grad(f, argnum=(0, 1), has_aux=True)(x, y)
@@ -120,6 +121,7 @@ def test_same_box_used_twice_in_one_operation():
 
 
 def test_unused_input_gets_zero_gradient_and_constant_function():
+    """Closed form: the derivative of a function that ignores x is 0."""
     g = grad(lambda x, y: anp.sum(y**2), argnum=0)(np.ones(3), np.ones(2))
     np.testing.assert_array_equal(g, np.zeros(3))
     assert grad(lambda x: 3.0)(np.ones(2)).tolist() == [0.0, 0.0]
@@ -242,6 +244,7 @@ def test_softmax_all_minus_inf_row_is_not_nan_in_gradient_of_other_rows():
 # ----------------------------------------------------------------------------- errors
 
 def test_integer_input_raises_type_error_naming_argument():
+    """The message names the offending argument (and pytree leaf)."""
     with pytest.raises(TypeError, match="argument 1"):
         grad(lambda x, n: anp.sum(x) * n, argnum=1)(np.ones(2), np.arange(3))
     with pytest.raises(TypeError, match="leaf 1"):
@@ -251,6 +254,7 @@ def test_integer_input_raises_type_error_naming_argument():
 
 
 def test_unsupported_numpy_function_is_named():
+    """anp.<name> for a numpy name without a VJP raises AttributeError naming it."""
     with pytest.raises(AttributeError, match="'fft'"):
         anp.fft
     with pytest.raises(AttributeError, match="'polyval'"):
@@ -258,6 +262,7 @@ def test_unsupported_numpy_function_is_named():
 
 
 def test_einsum_matches_numpy_and_rejects_unsupported():
+    """Value against numpy.einsum; unsupported subscripts raise NotImplementedError."""
     r = np.random.default_rng(0)
     a, b, c = r.normal(size=(3, 4)), r.normal(size=(4, 2)), r.normal(size=2)
     np.testing.assert_allclose(anp.einsum("ij,jk,k", a, b, c), np.einsum("ij,jk,k", a, b, c), rtol=1e-14)
@@ -268,6 +273,7 @@ def test_einsum_matches_numpy_and_rejects_unsupported():
 
 
 def test_shape_mismatch_surfaces_numpy_message():
+    """User shape errors reach the caller as numpy's own ValueError."""
     with pytest.raises(ValueError, match="matmul"):
         grad(lambda x: anp.sum(x @ np.ones((4, 2))))(np.ones((2, 3)))
     with pytest.raises(ValueError, match="broadcast"):
@@ -275,6 +281,8 @@ def test_shape_mismatch_surfaces_numpy_message():
 
 
 def test_non_scalar_output_and_misuse_raise():
+    """Non-scalar outputs, numpy calls on traced values and in-place assignment raise
+    TypeError with an actionable message."""
     with pytest.raises(TypeError, match="scalar"):
         grad(lambda x: x * 2)(np.ones(3))
     with pytest.raises(TypeError, match="anp"):
