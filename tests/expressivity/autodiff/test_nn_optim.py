@@ -36,6 +36,7 @@ def test_orthogonal_init(n_in, n_out):
 
 
 def test_mlp_init_seed_dtype_and_errors():
+    """Same seed and same Generator give identical parameters; bad arguments are named."""
     a = nn.mlp_init(5, [3, 4, 2], dtype=np.float32)
     b = nn.mlp_init(np.random.default_rng(5), [3, 4, 2], dtype=np.float32)
     for x, y in zip(tree_leaves(a), tree_leaves(b)):
@@ -91,6 +92,7 @@ def _adam_reference(p, grads_seq, lr, b1, b2, eps):
 
 
 def test_adam_pure_and_inplace_follow_the_algorithm():
+    """Pure and in-place Adam against Kingma & Ba's Algorithm 1 written out in numpy."""
     r = np.random.default_rng(0)
     p0 = r.normal(size=(3, 2))
     gs = [r.normal(size=(3, 2)) for _ in range(6)]
@@ -131,6 +133,7 @@ def test_adam_inplace_many_leaves_flat_and_mixed_dtypes(mixed):
 
 
 def test_sgd_momentum_pure_and_inplace():
+    """Against the heavy-ball / Nesterov recursions written out in numpy."""
     r = np.random.default_rng(1)
     p0 = r.normal(size=4)
     gs = [r.normal(size=4) for _ in range(4)]
@@ -217,6 +220,7 @@ def test_unrolled_k5_adam_generator_gradient_vs_finite_differences():
 
 
 def test_unrolled_float32_runs_and_keeps_dtype():
+    """Second-order gradients through Adam in float32 stay float32 and finite."""
     G, D, z, xr = _tiny_gan(1)
     to32 = lambda t: tree_map(lambda a: np.asarray(a, np.float32), t)
     g = grad(_unrolled_g_loss)(to32(G), to32(D), to32(z), to32(xr))
