@@ -541,7 +541,7 @@ def _lse_vjp(g, ans, x, axis=None, keepdims=False, _res=None):
         if not keepdims and axis is not None:
             g = _np.reshape(g, _keep_shape(x.shape, axis))
         if _res is not None:
-            if g.dtype == _res.dtype or _np.ndim(g) == 0:
+            if _np.ndim(g) == 0 or getattr(g, "dtype", None) == _res.dtype:
                 _res *= g
                 return _res
             return _res * g
