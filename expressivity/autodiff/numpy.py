@@ -37,7 +37,7 @@ def unbroadcast(g, x):
     Returns ``g`` itself when the shapes already agree (the common case).
     """
     shape = _shape(x)
-    gshape = g.shape
+    gshape = getattr(g, "shape", ())
     if gshape == shape:
         return g
     nd = len(gshape) - len(shape)
