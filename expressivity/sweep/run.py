@@ -64,6 +64,12 @@ class CorruptCellWarning(RuntimeWarning):
     """A cell file failed verification and is being recomputed."""
 
 
+def _warn_corrupt(messages: list[str], action: str) -> None:
+    if messages:
+        warnings.warn(f"{len(messages)} corrupt cell file(s) {action}; first: {messages[0]}",
+                      CorruptCellWarning, stacklevel=3)
+
+
 # ---------------------------------------------------------------------------- worker side
 def _compute_chunk(fn: Callable, fixed: Mapping[str, Any], chunk: list[tuple[int, dict]]):
     """Run a list of cells; return ``(done, failure)``.
@@ -259,9 +265,7 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *, fixed: Ma
     _check_executor(executor)
 
     results, todo, corrupt = plan.scan(keep=load)
-    if corrupt:
-        warnings.warn(f"{len(corrupt)} corrupt cell file(s) will be recomputed; first: {corrupt[0]}",
-                      CorruptCellWarning, stacklevel=2)
+    _warn_corrupt(corrupt, "will be recomputed")
     if todo:
         _execute(plan, todo, results if load else None, executor, chunksize, progress, on_error, max_pending)
     return plan.assemble(results) if load else None
@@ -371,7 +375,8 @@ def missing(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *,
             fixed: Mapping[str, Any] | None = None) -> list[dict]:
     """Parameters of the cells that are not (validly) in ``store``."""
     plan = _Plan(fn, grid, store, fixed)
-    _, todo, _ = plan.scan(keep=False)
+    _, todo, corrupt = plan.scan(keep=False)
+    _warn_corrupt(corrupt, "counted as missing")
     return [plan.cells[pos][0] for pos in todo]
 
 
@@ -385,9 +390,7 @@ def load(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *,
     """
     plan = _Plan(fn, grid, store, fixed)
     results, todo, corrupt = plan.scan(keep=True)
-    if corrupt:
-        warnings.warn(f"{len(corrupt)} corrupt cell file(s) ignored; first: {corrupt[0]}",
-                      CorruptCellWarning, stacklevel=2)
+    _warn_corrupt(corrupt, "ignored")
     if todo and not allow_missing:
         params = [plan.cells[pos][0] for pos in todo]
         raise IncompleteSweep(f"{len(todo)} of {len(plan.cells)} cells are missing or corrupt "
