@@ -35,6 +35,9 @@ def test_sel_float_tolerance_and_errors():
     np.testing.assert_array_equal(a.sel(s=0.1 * 5)["q"], a["q"][:, 0])
     with pytest.raises(KeyError, match="s=0.7"):
         a.sel(s=0.7)
+    for near in (0.55, 0.5 + 1e-9):  # close is not equal
+        with pytest.raises(KeyError):
+            a.sel(s=near)
     with pytest.raises(ValueError, match="unknown dim 'depth'"):
         a.sel(depth=3)
 

@@ -8,6 +8,7 @@ import itertools
 import os
 import signal
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -87,10 +88,11 @@ def test_dask_local_cluster_matches_direct_loop_and_resumes(tmp_path, dask_clien
 
 
 # ------------------------------------------------------------------ resume and errors
-def counted(x, seed, marker_dir, fail_at=None, kill_at=None):
+def counted(x, seed, marker_dir, fail_at=None, kill_at=None, pause=0.0):
     """Writes a marker per call; raises at x == fail_at and kills its own process at
     x == kill_at while the file <marker_dir>/armed exists."""
     Path(marker_dir, f"{x}_{seed}_{os.getpid()}_{os.urandom(4).hex()}").touch()
+    time.sleep(pause)
     armed = Path(marker_dir, "armed").exists()
     if armed and x == fail_at:
         raise ValueError(f"boom at x={x}")
@@ -136,6 +138,21 @@ def test_worker_raising_midway_then_resume_does_no_duplicate_work(tmp_path, exec
     for cell in after:  # stored cells once; cells that ran but were not stored, at most twice
         assert after[cell] == (1 if cell in stored else before.get(cell, 0) + 1)
     assert set(after) == {(x, 0) for x in range(12)}
+
+
+def test_first_error_stops_submitting_on_a_pool(tmp_path):
+    """With on_error="raise", cells queued behind the failure are cancelled, not run:
+    40 cells of 20 ms on 2 workers, failing at the 4th; at most the cells already handed to
+    the pool (2 workers + 1 queued by ProcessPoolExecutor + a few in flight) run after it."""
+    markers = _setup(tmp_path)
+    grid = sweep.Grid(x=list(range(40)), seeds=1)
+    fixed = {"marker_dir": str(markers), "fail_at": 3, "pause": 0.02}
+    with pytest.raises(ValueError, match="boom"):
+        sweep.run(counted, grid, tmp_path / "s", fixed=fixed, executor=2, progress=False)
+    ran = calls(markers)
+    assert len(ran) < 15, sorted(ran)
+    stored = 40 - len(sweep.missing(counted, grid, tmp_path / "s", fixed=fixed))
+    assert stored == len(ran) - 1, "every cell that ran (except the failing one) is stored"
 
 
 def test_worker_process_killed_midway_then_resume(tmp_path):
