@@ -26,6 +26,7 @@ workers need no access to the store), and returns all cells as a :class:`Labelle
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import time
@@ -33,6 +34,7 @@ import traceback
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -42,6 +44,7 @@ from .labelled import LabelledArray
 from .store import CorruptCell, Store, as_fields, canonical, cell_key, function_id
 
 INPROCESS = "inprocess"
+DEFAULT_ROOT = ".sweeps"
 
 
 class SweepError(RuntimeError):
@@ -94,7 +97,7 @@ def _compute_chunk(fn: Callable, fixed: Mapping[str, Any], chunk: list[tuple[int
 class _Plan:
     """Every cell of a sweep with its key, and the checks done before any work."""
 
-    def __init__(self, fn: Callable, grid: Grid, store: Store | str | os.PathLike,
+    def __init__(self, fn: Callable, grid: Grid, store: Store | str | os.PathLike | None,
                  fixed: Mapping[str, Any] | None):
         if not isinstance(grid, Grid):
             raise TypeError(f"grid must be a sweep.Grid, got {type(grid).__name__}")
@@ -103,8 +106,10 @@ class _Plan:
         check_call(fn, grid, fixed)
         self.fn, self.grid = fn, grid
         self.fixed = dict(fixed or {})
-        self.store = store if isinstance(store, Store) else Store(store)
         self.fn_id = function_id(fn)
+        if store is None:
+            store = Path(DEFAULT_ROOT) / re.sub(r"[^A-Za-z0-9_.-]+", "_", self.fn_id)
+        self.store = store if isinstance(store, Store) else Store(store)
         self.fixed_c = canonical(self.fixed)
         self.cells = [(params, cell_key(self.fn_id, params, self.fixed_c)) for _, params in grid]
 
@@ -143,7 +148,8 @@ class _Plan:
         return {"function": self.fn_id, "fixed": self.fixed_c, "store": str(self.store.path),
                 "version": __version__}
 
-    def assemble(self, results: Mapping[int, Mapping[str, np.ndarray]], fill_missing: bool = False) -> LabelledArray:
+    def assemble(self, results: Mapping[int, Mapping[str, np.ndarray]],
+                 fill_missing: bool = False) -> LabelledArray:
         grid = self.grid
         if not results:
             raise IncompleteSweep("no cell of this sweep is in the store", [p for p, _ in self.cells])
@@ -221,9 +227,10 @@ def _stop_own_pool(pool: Executor) -> None:
 
 
 # ---------------------------------------------------------------------------- driver
-def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *, fixed: Mapping[str, Any] | None = None,
-        executor: Any = None, chunksize: int = 1, progress: bool = True, on_error: str = "raise",
-        load: bool = True, max_pending: int | None = None) -> LabelledArray | None:
+def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None, *,
+        fixed: Mapping[str, Any] | None = None, executor: Any = None, chunksize: int = 1,
+        progress: bool = True, on_error: str = "raise", load: bool = True,
+        max_pending: int | None = None) -> LabelledArray | None:
     """Compute every cell of ``grid`` not yet in ``store``; return all cells as a LabelledArray.
 
     Parameters
@@ -234,8 +241,9 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *, fixed: Ma
         scalar/array (field ``"value"``). Must be picklable (module level) for process or
         cluster executors, and deterministic given its arguments for resumes to be exact.
     grid : Grid
-    store : Store or path
-        Directory of cell files (see :mod:`expressivity.sweep.store`).
+    store : Store or path, optional
+        Directory of cell files (see :mod:`expressivity.sweep.store`). Default:
+        ``.sweeps/<module.function>`` in the working directory.
     fixed : dict, optional
         Keyword arguments passed unchanged to every cell; part of each cell's key.
     executor : None, "inprocess", int, Executor or dask Client
@@ -294,9 +302,13 @@ def _execute(plan: _Plan, todo: list[int], results: dict | None, executor: Any, 
         if failure is not None:
             pos, exc, tb = failure
             params = plan.cells[pos][0]
-            exc.add_note(f"in sweep cell {params} of {plan.fn_id}")
-            if exc.__traceback__ is None and tb:  # came from another process: keep its traceback
-                exc.add_note(tb)
+            if not any(exc is e for _, e in failures):  # a broken pool fails every future with one exception
+                if tb is None:
+                    exc.add_note(f"the executor failed while running sweep cell {params} of {plan.fn_id}")
+                else:
+                    exc.add_note(f"in sweep cell {params} of {plan.fn_id}")
+                if exc.__traceback__ is None and tb:  # came from another process: keep its traceback
+                    exc.add_note(tb)
             failures.append((params, exc))
             bar.set_postfix(failed=len(failures))
 
@@ -357,7 +369,7 @@ def _drive(plan: _Plan, pool: Executor, own: bool, chunks: list, accept, failure
                     continue
                 exc = fut.exception()
                 if exc is not None:  # the executor itself failed (broken pool, pickling, lost worker)
-                    accept([], (chunk[0][0], exc, ""))
+                    accept([], (chunk[0][0], exc, None))
                 else:
                     accept(*fut.result())
             if failures and on_error == "raise" and not stopping:
@@ -371,7 +383,7 @@ def _drive(plan: _Plan, pool: Executor, own: bool, chunks: list, accept, failure
         raise
 
 
-def missing(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *,
+def missing(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None, *,
             fixed: Mapping[str, Any] | None = None) -> list[dict]:
     """Parameters of the cells that are not (validly) in ``store``."""
     plan = _Plan(fn, grid, store, fixed)
@@ -380,7 +392,7 @@ def missing(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *,
     return [plan.cells[pos][0] for pos in todo]
 
 
-def load(fn: Callable, grid: Grid, store: Store | str | os.PathLike, *,
+def load(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None, *,
          fixed: Mapping[str, Any] | None = None, allow_missing: bool = False) -> LabelledArray:
     """Read a sweep back without computing anything.
 

@@ -202,7 +202,8 @@ class Store:
                 zipfile.LargeZipFile, RuntimeError) as exc:
             raise CorruptCell(f"{path}: not a complete cell file ({type(exc).__name__}: {exc})") from exc
         if not isinstance(meta, dict) or meta.get("key") != key:
-            raise CorruptCell(f"{path}: belongs to another cell (key {meta.get('key') if isinstance(meta, dict) else None!r})")
+            other = meta.get("key") if isinstance(meta, dict) else None
+            raise CorruptCell(f"{path}: belongs to another cell (key {other!r})")
         if params is not None and meta.get("params") != canonical(dict(params)):
             raise CorruptCell(f"{path}: records parameters {meta.get('params')!r}, expected {dict(params)!r}")
         if sorted(arrays) != meta.get("fields"):
@@ -215,7 +216,8 @@ class Store:
         """Keys of every cell file present (verified or not)."""
         if not self.path.is_dir():
             return []
-        return sorted(p.name[: -len(SUFFIX)] for p in self.path.glob(f"*{SUFFIX}") if not p.name.startswith("."))
+        return sorted(p.name[: -len(SUFFIX)] for p in self.path.glob(f"*{SUFFIX}")
+                      if not p.name.startswith("."))
 
     def remove_stale_temporaries(self) -> int:
         """Delete temporary files left by dead writers on this host; return how many."""

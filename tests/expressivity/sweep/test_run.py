@@ -239,3 +239,12 @@ def test_functions_returning_a_bare_value(tmp_path):
         return float(np.hypot(a, b))
     res = sweep.run(hyp, sweep.Grid(a=[3.0, 5.0], b=[4.0, 12.0]), tmp_path, executor="inprocess", progress=False)
     np.testing.assert_array_equal(res["value"], [[5.0, np.hypot(3, 12)], [np.hypot(5, 4), 13.0]])
+
+
+def test_default_store_is_under_dot_sweeps(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = sweep.run(draw, GRID, executor="inprocess", progress=False)
+    _assert_matches_oracle(res)
+    (folder,) = (tmp_path / ".sweeps").iterdir()
+    assert folder.name.endswith("draw") and len(list(folder.glob("*.npz"))) == len(GRID)
+    _assert_matches_oracle(sweep.load(draw, GRID))
