@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import socket
+import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -40,9 +41,20 @@ class CorruptCell(Exception):
 
 
 def function_id(fn: Callable) -> str:
-    """``"module:qualname"`` of a function (the part of the key that names it)."""
+    """``"module:qualname"`` of a function (the part of the key that names it).
+
+    A function of a script run as ``python path/name.py`` (module ``__main__``) is named
+    ``name:...`` (or the ``-m`` module name), so ``import name`` later finds the same cells.
+    """
     module = getattr(fn, "__module__", None) or type(fn).__module__
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    if module == "__main__":
+        main = sys.modules.get("__main__")
+        spec = getattr(main, "__spec__", None)
+        if spec is not None and getattr(spec, "name", None) and spec.name != "__main__":
+            module = spec.name
+        elif getattr(main, "__file__", None):
+            module = Path(main.__file__).stem
     return f"{module}:{qualname}"
 
 

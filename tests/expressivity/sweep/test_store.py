@@ -254,3 +254,27 @@ def test_load_allow_missing_fills_nan(tmp_path):
                      allow_missing=True)
     np.testing.assert_array_equal(res["y"][:, 0], [10.0, 20.0, np.nan])
     assert res["y"].dtype == np.float64
+
+
+def test_script_functions_are_named_by_their_file(monkeypatch):
+    """A function defined in `python path/cells.py` gets the id it has after `import cells`."""
+    import sys
+    import types
+
+    from expressivity.sweep.store import function_id
+
+    main = types.ModuleType("__main__")
+    main.__file__ = "/some/where/cells.py"
+    main.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+
+    def slow(x):
+        return x
+
+    slow.__module__ = "__main__"
+    assert function_id(slow) == "cells:test_script_functions_are_named_by_their_file.<locals>.slow"
+    main.__spec__ = types.SimpleNamespace(name="pkg.cells")
+    assert function_id(slow).startswith("pkg.cells:")
+    del main.__file__
+    main.__spec__ = None
+    assert function_id(slow).startswith("__main__:")
