@@ -213,6 +213,19 @@ def _open_executor(executor: Any) -> tuple[Executor | None, bool]:
     return executor.get_executor(), False
 
 
+def _default_pending(pool: Executor) -> int:
+    """Tasks to keep in flight: 4 per worker, at least 64 (local pools) or 1024 (clusters)."""
+    workers = getattr(pool, "_max_workers", None)
+    if workers:
+        return max(64, 4 * workers)
+    client = getattr(pool, "_client", None)  # dask.distributed ClientExecutor
+    try:
+        workers = sum(client.nthreads().values()) if client is not None else 0
+    except Exception:  # noqa: BLE001 - any failure just means "unknown"
+        workers = 0
+    return max(1024, 4 * workers)
+
+
 def _stop_own_pool(pool: Executor) -> None:
     """Cancel queued work and end the worker processes of a pool we created."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
@@ -257,7 +270,8 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None
         Return the results (True) or only compute and verify them (False, returns None;
         for sweeps whose results do not fit in memory).
     max_pending : int, optional
-        Tasks in flight at once (default: 4 per local worker, at least 64).
+        Tasks in flight at once (default: 4 per worker; at least 64 for local pools and 1024
+        for other executors such as a dask cluster, whose size may change).
 
     Raises ``ValueError``/``TypeError`` for a bad grid, arguments that ``fn`` does not take,
     or bad options, before any cell runs.
@@ -346,8 +360,7 @@ def _drive(plan: _Plan, pool: Executor, own: bool, chunks: list, accept, failure
            on_error: str, max_pending: int | None) -> None:
     """Submit chunks in a bounded window; collect results as they complete."""
     if max_pending is None:
-        workers = getattr(pool, "_max_workers", None) or 16
-        max_pending = max(64, 4 * workers)
+        max_pending = _default_pending(pool)
     it = iter(chunks)
     pending: dict = {}
     stopping = False

@@ -248,3 +248,37 @@ def test_default_store_is_under_dot_sweeps(tmp_path, monkeypatch):
     (folder,) = (tmp_path / ".sweeps").iterdir()
     assert folder.name.endswith("draw") and len(list(folder.glob("*.npz"))) == len(GRID)
     _assert_matches_oracle(sweep.load(draw, GRID))
+
+
+class _CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that records the largest number of futures outstanding at once."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        import threading
+
+        self.lock, self.outstanding, self.peak, self.submitted = threading.Lock(), 0, 0, 0
+
+    def submit(self, fn, *args, **kwargs):
+        with self.lock:
+            self.outstanding += 1
+            self.submitted += 1
+            self.peak = max(self.peak, self.outstanding)
+        fut = super().submit(fn, *args, **kwargs)
+        fut.add_done_callback(self._done)
+        return fut
+
+    def _done(self, fut):
+        with self.lock:
+            self.outstanding -= 1
+
+
+def test_bounded_window_and_chunks(tmp_path):
+    """Oracle: the executor's own count of outstanding futures and of submissions."""
+    with _CountingExecutor(2) as pool:
+        res = sweep.run(draw, GRID, tmp_path, executor=pool, chunksize=5, max_pending=2, progress=False)
+    _assert_matches_oracle(res)
+    assert pool.peak <= 2
+    assert pool.submitted == -(-len(GRID) // 5)
+    with pytest.raises(ValueError, match="max_pending"):
+        sweep.run(draw, GRID, tmp_path, max_pending=0)
