@@ -264,13 +264,14 @@ class _CountingExecutor(ThreadPoolExecutor):
             self.outstanding += 1
             self.submitted += 1
             self.peak = max(self.peak, self.outstanding)
-        fut = super().submit(fn, *args, **kwargs)
-        fut.add_done_callback(self._done)
-        return fut
+        return super().submit(self._call, fn, *args, **kwargs)
 
-    def _done(self, fut):
-        with self.lock:
-            self.outstanding -= 1
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:  # before the future completes, so the driver cannot see a stale count
+            with self.lock:
+                self.outstanding -= 1
 
 
 def test_bounded_window_and_chunks(tmp_path):
