@@ -100,7 +100,7 @@ def _resume_and_check(tmp_path, module, markers, pause):
     assert 0 < len(missing) < 30, "the interruption must fall midway"
     for cell, n in before.items():  # nothing ran twice before the interruption
         assert n == 1, cell
-    res = sweep.run(module.slow, grid, tmp_path / "store", fixed=fixed, executor="inprocess", progress=False)
+    res = sweep.run(module.slow, grid, tmp_path / "store", fixed=fixed, executor=2, progress=False)
     after = _calls(markers)
     assert set(after) == {(x, 0) for x in range(30)}
     for cell in after:  # stored cells never recomputed; missing ones computed once more
@@ -114,12 +114,12 @@ def _resume_and_check(tmp_path, module, markers, pause):
 
 def test_sigkill_of_the_whole_sweep_midway_then_resume(tmp_path, cellmod):
     name, module = cellmod
-    proc, markers = _start(tmp_path, name, pause=0.05)
+    proc, markers = _start(tmp_path, name, pause=0.1)
     _wait_for_cells(tmp_path, proc, 6)
     os.killpg(proc.pid, signal.SIGKILL)  # driver and both workers, like a crash or OOM kill
     proc.wait(timeout=10)
     _group_gone(proc.pid)
-    _resume_and_check(tmp_path, module, markers, pause=0.05)
+    _resume_and_check(tmp_path, module, markers, pause=0.1)
 
 
 def test_ctrl_c_stops_cleanly_then_resume(tmp_path, cellmod):
