@@ -62,31 +62,6 @@ def test_default_local_pool_and_thread_pool_match(tmp_path):
         _assert_matches_oracle(sweep.run(draw, GRID, tmp_path / "b", executor=pool, progress=False))
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("dask.distributed")
-    import cloudpickle
-
-    # the workers are separate processes that cannot import this test module by name
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-    cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-
-
-def test_dask_local_cluster_matches_direct_loop_and_resumes(tmp_path, dask_client):
-    """Same results via client.get_executor() and via the Client itself; resume reads the
-    cells written by the cluster run (no recomputation: the function is a failing stub)."""
-    res = sweep.run(draw, GRID, tmp_path, executor=dask_client.get_executor(), progress=False)
-    _assert_matches_oracle(res)
-    assert sweep.missing(draw, GRID, tmp_path) == []
-    _assert_matches_oracle(sweep.run(draw, GRID, tmp_path, executor=dask_client, progress=False))
-
-
 # ------------------------------------------------------------------ resume and errors
 def counted(x, seed, marker_dir, fail_at=None, kill_at=None, pause=0.0):
     """Writes a marker per call; raises at x == fail_at and kills its own process at
