@@ -301,7 +301,10 @@ def _execute(plan: _Plan, todo: list[int], results: dict | None, executor: Any, 
     chunks = [[(pos, plan.cells[pos][0]) for pos in todo[i:i + chunksize]]
               for i in range(0, len(todo), chunksize)]
     name = getattr(plan.fn, "__name__", "sweep")
-    bar = tqdm(total=n_total, initial=n_total - len(todo), desc=name, unit="cell",
+    class _Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: local pools fork after the bar exists
+
+    bar = _Bar(total=n_total, initial=n_total - len(todo), desc=name, unit="cell",
                disable=not progress, dynamic_ncols=True, smoothing=0.05)
     failures: list[tuple[dict, BaseException]] = []
     pool, own = None, False
