@@ -63,10 +63,12 @@ def _root(kind, a, b, c, kink, upward, s_cur):
         if r < s_cur - tol:
             return np.inf
         return max(r, s_cur)
-    R = np.hypot(a, b)
-    if R == 0.0:
+    dk = kink - c
+    R2 = a * a + b * b
+    if dk * dk >= R2:  # never reaches the kink (or only touches it)
         return np.inf
-    x = (kink - c) / R
+    R = np.sqrt(R2)
+    x = dk / R
     if x >= 1.0 or x <= -1.0:
         return np.inf
     alpha = np.arccos(x)
@@ -243,6 +245,16 @@ def _walk_kernel(kind, s_start, s_end, A1, B1, C1, WT, w_off, bias, widths, act,
     for j in range(D):
         for u in range(u_off[j], u_off[j + 1]):
             unit_layer[u] = j
+    wmax = 0
+    for j in range(D):
+        wmax = max(wmax, widths[j])
+    d_idx = np.empty(wmax, np.int64)
+    dA = np.empty(wmax)
+    dB = np.empty(wmax)
+    dC = np.empty(wmax)
+    eA = np.empty(wmax)
+    eB = np.empty(wmax)
+    eC = np.empty(wmax)
     s_cur = s_start
     while True:
         i = np.argmin(root)
@@ -289,11 +301,49 @@ def _walk_kernel(kind, s_start, s_end, A1, B1, C1, WT, w_off, bias, widths, act,
         state[i] = new
         h ^= zobrist[i, old] ^ zobrist[i, new]
         transitions[l] += 1
+        za0 = ZA[i]
+        zb0 = ZB[i]
+        zc0 = ZC[i]
         _set_z(act, new, HA, HB, HC, ZA, ZB, ZC, i)
+        # the change of z is one entry in layer l; push the (sparse) change upwards: inside a
+        # region only neurons in their linear piece pass a change on.
+        nd = 1
+        d_idx[0] = i - u_off[l]
+        dA[0] = ZA[i] - za0
+        dB[0] = ZB[i] - zb0
+        dC[0] = ZC[i] - zc0
         for j in range(l + 1, D):
-            _layer_from_below(j, widths, u_off, w_off, WT, bias, ZA, ZB, ZC, HA, HB, HC)
-            for u in range(u_off[j], u_off[j + 1]):
-                _set_z(act, state[u], HA, HB, HC, ZA, ZB, ZC, u)
+            n = widths[j]
+            o = u_off[j]
+            for r in range(n):
+                eA[r] = 0.0
+                eB[r] = 0.0
+                eC[r] = 0.0
+            for q in range(nd):
+                row = w_off[j] + d_idx[q] * n
+                a_ = dA[q]
+                b_ = dB[q]
+                c_ = dC[q]
+                for r in range(n):
+                    w_ = WT[row + r]
+                    eA[r] += w_ * a_
+                    eB[r] += w_ * b_
+                    eC[r] += w_ * c_
+            nd = 0
+            for r in range(n):
+                u = o + r
+                HA[u] += eA[r]
+                HB[u] += eB[r]
+                HC[u] += eC[r]
+                if act == 2 or state[u] == 1:
+                    ZA[u] = HA[u]
+                    ZB[u] = HB[u]
+                    ZC[u] = HC[u]
+                    d_idx[nd] = r
+                    dA[nd] = eA[r]
+                    dB[nd] = eB[r]
+                    dC[nd] = eC[r]
+                    nd += 1
                 root[u] = _unit_root(kind, act, state[u], HA[u], HB[u], HC[u], s_e)
         root[i] = _unit_root(kind, act, new, HA[i], HB[i], HC[i], s_e)
         if l < D - 1:
