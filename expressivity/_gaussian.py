@@ -4,7 +4,7 @@
 q -> sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2 (Poole et al. 2016, Eq. 3) to scale its input, and
 must not depend on ``meanfield`` being importable. E[f(sqrt(q) z)] is integrated with 8-point
 Gauss-Legendre panels on z in [-12, 12], split at the activation's kinks (k / sqrt(q)), with
-panel width 0.25 min(1, q^-1/2) so that steep activations at large q stay resolved.
+panel width 0.25 min(1, max(q^-1/2, 2e-3)) so that steep activations at large q stay resolved.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def gaussian_nodes(q: float, kinks=()) -> tuple[np.ndarray, np.ndarray]:
     sq = np.sqrt(q)
     cuts = [-_ZMAX, _ZMAX] + [k / sq for k in kinks if sq > 0 and abs(k / sq) < _ZMAX]
     cuts = np.unique(cuts)
-    h = 0.25 * min(1.0, 1.0 / sq) if sq > 0 else 0.25
+    h = 0.25 * min(1.0, max(1.0 / sq, 2e-3)) if sq > 0 else 0.25
     z, w = [], []
     for a, b in zip(cuts[:-1], cuts[1:]):
         n = max(1, int(np.ceil((b - a) / h)))
@@ -45,7 +45,7 @@ def q_star(act, sigma_w2: float, sigma_b2: float, q0: float = 1.0, rtol: float =
     q = float(q0)
     for _ in range(max_iter):
         qn = length_map(q, act, sigma_w2, sigma_b2)
-        if not np.isfinite(qn) or qn > 1e12:
+        if not np.isfinite(qn) or qn > 1e10:
             return np.inf
         if qn < 1e-12:
             return 0.0
