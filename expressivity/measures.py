@@ -42,10 +42,15 @@ def layer_measures(x, v, a, weights) -> tuple[float, float, float, float, float]
     xx = _rowdot(x, x)
     vv = _rowdot(v, v)
     va = _rowdot(v, a)
+    aa = _rowdot(a, a)
     with np.errstate(invalid="ignore", divide="ignore"):
         coef = va / vv
-        a_perp = a - coef[:, None] * v
-        ap2 = _rowdot(a_perp, a_perp)
+        ap2 = aa - coef * va  # ||a_perp||^2 = ||a||^2 - (a.v)^2/||v||^2
+        # where that cancels (nearly straight pieces) form a_perp explicitly, row by row
+        bad = ~(ap2 > 1e-8 * aa)
+        if np.any(bad):
+            a_perp = a[bad] - coef[bad, None] * v[bad]
+            ap2[bad] = _rowdot(a_perp, a_perp)
         speed = np.sqrt(vv)
         kappa2 = ap2 / (vv * vv)
         turning = np.sqrt(ap2) / speed

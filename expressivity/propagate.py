@@ -16,6 +16,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from numba import njit
 
 from . import _gaussian
 from .activations import get_activation
@@ -25,23 +26,55 @@ from .networks import (RandomNetwork, as_generator, check_positive_int, check_va
                        random_network)
 
 
-def _activate(act, H, n, out=None):
-    """[phi(h); phi'(h) v; phi''(h) v^2 + phi'(h) a] for the stacked H = [h; v; a]."""
+@njit(cache=True)
+def _tanh_jet(H, Z):
+    """One fused pass: t = tanh h, z = t, v' = (1 - t^2) v, a' = (1 - t^2)(a - 2 t v^2).
+
+    tanh x = expm1(2x) / (expm1(2x) + 2) (relative error ~1e-16, about twice as fast as libm).
+    """
+    for i in range(H.shape[1]):
+        x = H[0, i]
+        if x > 20.0:
+            t = 1.0
+        elif x < -20.0:
+            t = -1.0
+        else:
+            e = np.expm1(2.0 * x)
+            t = e / (e + 2.0)
+        d = 1.0 - t * t
+        v = H[1, i]
+        Z[0, i] = t
+        Z[1, i] = d * v
+        Z[2, i] = d * (H[2, i] - 2.0 * t * v * v)
+
+
+def _activate(act, H, n, out=None, work=None):
+    """[phi(h); phi'(h) v; phi''(h) v^2 + phi'(h) a] for the stacked H = [h; v; a].
+
+    ``out`` (shape of H) and ``work`` (two (n, N) buffers) avoid fresh allocations per layer;
+    tanh has a fused in-place path (one tanh call, phi' = 1 - t^2, phi'' = -2 t phi').
+    """
     h, v, a = H[:n], H[n:2 * n], H[2 * n:]
-    f, d1, d2 = act.all(h)
     Z = np.empty_like(H) if out is None else out
-    Z[:n] = f
-    np.multiply(d1, v, out=Z[n:2 * n])
-    np.multiply(d1, a, out=Z[2 * n:])
+    zf, zv, za = Z[:n], Z[n:2 * n], Z[2 * n:]
+    if act.name == "tanh" and act.joint is not None and act.joint.__name__ == "_tanh_all":
+        _tanh_jet(H.reshape(3, -1), Z.reshape(3, -1))
+        return Z
+    f, d1, d2 = act.all(h)
+    zf[...] = f
+    np.multiply(d1, v, out=zv)
+    np.multiply(d1, a, out=za)
     v2 = np.multiply(v, v)
     v2 *= d2
-    Z[2 * n:] += v2
+    za += v2
     return Z
 
 
 def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
                    input_is_preactivation: bool = False):
     """Yield (x, v, a) views, each (n, N), for the input and then every layer of ``net``.
+
+    The views live in reused buffers and are overwritten at the next layer: copy what you keep.
 
     Pre-activations h^l by default; ``post_activation`` yields z^l = phi(h^l) (Raghu et al.).
     ``curve`` is a :class:`Curve` or a stacked (3n, dim) array. ``input_is_preactivation``
@@ -57,10 +90,17 @@ def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
     Z = _activate(act, S, n) if input_is_preactivation else S
     first = Z if post_activation else S
     yield first[:n], first[n:2 * n], first[2 * n:]
+    # persistent buffers (one per width): no fresh 3n x N allocation per layer
+    bufs = {}
     for W, b in zip(net.weights, net.biases):
-        H = Z @ W.T
+        N = W.shape[0]
+        if N not in bufs:
+            bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)),
+                       (np.empty((n, N)), np.empty((n, N))))
+        H, Znew, work = bufs[N]   # Z is consumed by the product before Znew overwrites it
+        np.matmul(Z, W.T, out=H)
         H[:n] += b
-        Z = _activate(act, H, n)
+        Z = _activate(act, H, n, out=Znew, work=work)
         out = Z if post_activation else H
         yield out[:n], out[n:2 * n], out[2 * n:]
 
