@@ -142,9 +142,40 @@ BUILTIN = {
 }
 
 
+def _numba_loop(fn):
+    """A compiled elementwise loop around a numba-jitted scalar function (sympy-built
+    ``meanfield.Activation`` objects carry those)."""
+    from numba import njit
+
+    @njit
+    def loop(x, out):
+        for i in range(x.size):
+            out[i] = fn(x[i])
+
+    def call(x):
+        x = np.asarray(x, dtype=float)
+        flat = np.ascontiguousarray(x).ravel()
+        out = np.empty_like(flat)
+        loop(flat, out)
+        return out.reshape(x.shape)
+
+    return call
+
+
 def _vectorised(fn):
-    """Call ``fn`` on arrays directly if it accepts them, else element by element."""
+    """Call ``fn`` on arrays directly if it accepts them, else element by element (a compiled
+    loop for numba dispatchers, ``np.vectorize`` otherwise)."""
     probe = np.array([0.3, -0.7])
+    try:
+        from numba.core.registry import CPUDispatcher
+
+        if isinstance(fn, CPUDispatcher):
+            float(fn(0.3))
+            call = _numba_loop(fn)
+            call(probe)
+            return call
+    except Exception:  # noqa: BLE001 - fall through to the generic paths
+        pass
     try:
         out = np.asarray(fn(probe), dtype=float)
         if out.shape == probe.shape:

@@ -39,6 +39,27 @@ def test_object_with_scalar_functions_is_vectorised():
     np.testing.assert_allclose(act.all(X)[2], 6 * X)
 
 
+def test_numba_scalar_object_like_sympy_activation():
+    """meanfield.Activation.from_sympy carries numba-jitted scalar kernels: they are looped
+    in compiled code; values against numpy closed forms of x^2 sin x."""
+    import math
+
+    from numba import njit
+
+    class SympyLike:
+        name = "x2sin"
+        phi = staticmethod(njit(lambda x: x * x * math.sin(x)))
+        dphi = staticmethod(njit(lambda x: 2 * x * math.sin(x) + x * x * math.cos(x)))
+        d2phi = staticmethod(njit(lambda x: 2 * math.sin(x) + 4 * x * math.cos(x) - x * x * math.sin(x)))
+
+    act = get_activation(SympyLike())
+    Xm = X.reshape(2, 4)
+    np.testing.assert_allclose(act.phi(Xm), Xm ** 2 * np.sin(Xm), rtol=1e-14)
+    f, d1, d2 = act.all(X)
+    np.testing.assert_allclose(d1, 2 * X * np.sin(X) + X ** 2 * np.cos(X), rtol=1e-13)
+    np.testing.assert_allclose(d2, (act.dphi(X + 1e-5) - act.dphi(X - 1e-5)) / 2e-5, rtol=1e-6)
+
+
 def test_named_object_uses_builtin_table():
     class T:
         name = "tanh"

@@ -43,7 +43,7 @@ def test_oracle_matches_poole_published(sigma_w, q_pub, chi1_pub):
 def test_forward_mode_matches_finite_differences(activation):
     """v and a at every layer vs central differences of the propagated values (O(h^2))."""
     rng = np.random.default_rng(3)
-    net = networks.random_network(6, [7, 5, 4], activation=activation, sigma_w2=1.7, sigma_b2=0.2,
+    net = networks.random_network(6, [7, 7, 5], activation=activation, sigma_w2=1.7, sigma_b2=0.2,
                                   seed=4)
     x0, x1 = rng.standard_normal(6), rng.standard_normal(6)
     t0, h = 0.37, 1e-4
@@ -54,13 +54,18 @@ def test_forward_mode_matches_finite_differences(activation):
                      (-(w * w) * X(t0))[None], np.ones(1), False)
     assert pts.n_points == 2
     for post in (False, True):
-        layers = list(propagate.iterate_layers(net, c, post_activation=post))
+        # the yielded views live in reused buffers: copy each layer before the next one
+        layers = [tuple(np.array(y) for y in xva)
+                  for xva in propagate.iterate_layers(net, c, post_activation=post)]
         fp = net.forward(X(t0 + h)[None], post_activation=post)
         f0 = net.forward(X(t0)[None], post_activation=post)
         fm = net.forward(X(t0 - h)[None], post_activation=post)
-        for (x, v, a), p, z, m in zip(layers[1:], fp, f0, fm):
+        h1 = 1e-5  # first derivative: a smaller step (truncation error h^2 * third derivative / 6)
+        fp1 = net.forward(X(t0 + h1)[None], post_activation=post)
+        fm1 = net.forward(X(t0 - h1)[None], post_activation=post)
+        for (x, v, a), p, z, m, p1, m1 in zip(layers[1:], fp, f0, fm, fp1, fm1):
             np.testing.assert_allclose(x[0], z[0], rtol=1e-13, atol=1e-13)
-            np.testing.assert_allclose(v[0], (p[0] - m[0]) / (2 * h), rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(v[0], (p1[0] - m1[0]) / (2 * h1), rtol=1e-6, atol=1e-7)
             if activation not in ("relu", "hard_tanh"):
                 np.testing.assert_allclose(a[0], (p[0] - 2 * z[0] + m[0]) / h ** 2, rtol=1e-4,
                                            atol=1e-5)
