@@ -18,9 +18,20 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import special
 
 _SQRT2 = np.sqrt(2.0)
+
+
+class _LazySpecial:
+    """scipy.special, imported on first use (keeps ``import expressivity`` cheap)."""
+
+    def __getattr__(self, name):
+        from scipy import special as _special
+
+        return getattr(_special, name)
+
+
+special = _LazySpecial()
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
 _TWO_OVER_SQRTPI = 2.0 / np.sqrt(np.pi)
 
