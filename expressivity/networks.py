@@ -105,10 +105,20 @@ def random_network(input_dim: int, widths, depth: int | None = None, activation=
     sigma_w2 = check_variance("sigma_w2", sigma_w2)
     sigma_b2 = check_variance("sigma_b2", sigma_b2)
     rng = as_generator(seed)
-    Ws, bs = [], []
+    layers = list(draw_layers(rng, input_dim, widths, sigma_w2, sigma_b2))
+    return RandomNetwork(tuple(W for W, _ in layers), tuple(b for _, b in layers), act,
+                         sigma_w2, sigma_b2)
+
+
+def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: float,
+                sigma_b2: float):
+    """Yield (W^l, b^l) one layer at a time, in the order :func:`random_network` draws them
+    (so a long network never has to sit in memory at once)."""
     fan_in = input_dim
     for n in widths:
-        Ws.append(rng.standard_normal((n, fan_in)) * np.sqrt(sigma_w2 / fan_in))
-        bs.append(rng.standard_normal(n) * np.sqrt(sigma_b2))
+        W = rng.standard_normal((n, fan_in))
+        W *= np.sqrt(sigma_w2 / fan_in)
+        b = rng.standard_normal(n)
+        b *= np.sqrt(sigma_b2)
+        yield W, b
         fan_in = n
-    return RandomNetwork(tuple(Ws), tuple(bs), act, sigma_w2, sigma_b2)

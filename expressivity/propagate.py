@@ -22,7 +22,7 @@ from .activations import get_activation
 from .curves import Curve, great_circle
 from .measures import CurveMeasures, layer_measures
 from .networks import (RandomNetwork, as_generator, check_positive_int, check_variance,
-                       random_network)
+                       draw_layers, random_network)
 
 
 _TANH_JET = []
@@ -58,11 +58,10 @@ def _tanh_jet(H, Z):
     _TANH_JET[0](H, Z)
 
 
-def _activate(act, H, n, out=None, work=None):
+def _activate(act, H, n, out=None):
     """[phi(h); phi'(h) v; phi''(h) v^2 + phi'(h) a] for the stacked H = [h; v; a].
 
-    ``out`` (shape of H) and ``work`` (two (n, N) buffers) avoid fresh allocations per layer;
-    tanh has a fused in-place path (one tanh call, phi' = 1 - t^2, phi'' = -2 t phi').
+    ``out`` (shape of H) avoids a fresh allocation per layer; tanh has a fused compiled path.
     """
     h, v, a = H[:n], H[n:2 * n], H[2 * n:]
     Z = np.empty_like(H) if out is None else out
@@ -95,22 +94,26 @@ def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
         raise ValueError(f"stacked curve must have shape (3n, dim); got {S.shape}")
     if S.shape[1] != net.input_dim:
         raise ValueError(f"curve dimension {S.shape[1]} != network input_dim {net.input_dim}")
+    return _iterate(net.activation, zip(net.weights, net.biases), S, post_activation,
+                    input_is_preactivation)
+
+
+def _iterate(act, layers, S, post_activation, input_is_preactivation):
+    """iterate_layers on an iterable of (W, b) (which may be drawn lazily)."""
     n = S.shape[0] // 3
-    act = net.activation
     Z = _activate(act, S, n) if input_is_preactivation else S
     first = Z if post_activation else S
     yield first[:n], first[n:2 * n], first[2 * n:]
     # persistent buffers (one per width): no fresh 3n x N allocation per layer
     bufs = {}
-    for W, b in zip(net.weights, net.biases):
+    for W, b in layers:
         N = W.shape[0]
         if N not in bufs:
-            bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)),
-                       (np.empty((n, N)), np.empty((n, N))))
-        H, Znew, work = bufs[N]   # Z is consumed by the product before Znew overwrites it
+            bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)))
+        H, Znew = bufs[N]   # Z is consumed by the product before Znew overwrites it
         np.matmul(Z, W.T, out=H)
         H[:n] += b
-        Z = _activate(act, H, n, out=Znew, work=work)
+        Z = _activate(act, H, n, out=Znew)
         out = Z if post_activation else H
         yield out[:n], out[n:2 * n], out[2 * n:]
 
@@ -175,13 +178,17 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
     """
-    net, circle = circle_network(activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
-    if net is None:
-        row = layer_measures(circle.x, circle.dx, circle.ddx, circle.weights)
-        if post_activation:
-            act = get_activation(activation)
-            Z = _activate(act, circle.stacked(), circle.n_points)
-            n = circle.n_points
-            row = layer_measures(Z[:n], Z[n:2 * n], Z[2 * n:], circle.weights)
-        return CurveMeasures(*(np.array([c]) for c in row))
-    return propagate_curve(net, circle, post_activation, input_is_preactivation=True)
+    act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
+    width = check_positive_int("width", width, 2)
+    depth = check_positive_int("depth", depth)
+    n_points = check_positive_int("n_points", n_points, 3)
+    q = circle_q(act, sigma_w2, sigma_b2, q0)
+    rng = as_generator(seed)
+    circle = great_circle(width, n_points, q, seed=rng)
+    # the same draws as circle_network, one layer at a time (a depth-40 net never sits in memory)
+    layers = draw_layers(rng, width, [width] * (depth - 1), sigma_w2, sigma_b2)
+    rows = [layer_measures(x, v, a, circle.weights)
+            for x, v, a in _iterate(act, layers, circle.stacked(), post_activation, True)]
+    return CurveMeasures(*(np.array(c) for c in zip(*rows)))

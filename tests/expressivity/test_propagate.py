@@ -161,6 +161,18 @@ def test_post_activation_measures_phi_of_h():
     np.testing.assert_allclose([f[0] for f in r], ref, rtol=1e-12)
 
 
+@pytest.mark.parametrize("post", [False, True])
+def test_propagate_circle_equals_explicit_network(post):
+    """propagate_circle (layers drawn lazily) == propagate_curve on circle_network (same draws)."""
+    r = ex.propagate_circle("tanh", 3.0, 0.2, 40, 4, n_points=50, seed=11, post_activation=post)
+    net, circle = propagate.circle_network("tanh", 3.0, 0.2, 40, 4, n_points=50, seed=11)
+    ref = propagate.propagate_curve(net, circle, post, input_is_preactivation=True)
+    for a, b in zip(r, ref):
+        np.testing.assert_array_equal(a, b)
+    one = ex.propagate_circle("relu", 3.0, 0.2, 40, 1, n_points=50, seed=11, q0=1.0, post_activation=post)
+    assert one.q.shape == (1,)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="q\\*"):
         ex.propagate_circle("tanh", 0.5, 0.0, 10, 3)  # q* = 0
