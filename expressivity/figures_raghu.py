@@ -16,7 +16,8 @@ from .networks import as_generator, random_network
 from .propagate import propagate_curve
 from .regions import dichotomies, walk_arc
 
-_COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown")
+_COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink",
+           "tab:gray", "tab:olive", "tab:cyan")
 
 
 def _plt():
@@ -185,7 +186,7 @@ def fig_dichotomies(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, si
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.9))
     rem = np.arange(depth + 1)
     for a, k in enumerate(widths):
-        ax0.plot(rem, counts[a], "o-", ms=3, color=_COLORS[a % 6], label=f"k={k}")
+        ax0.plot(rem, counts[a], "o-", ms=3, color=_COLORS[a % len(_COLORS)], label=f"k={k}")
     cmap = plt.get_cmap("viridis")
     for r in rem:
         ax1.plot(widths, counts[:, r], "o-", ms=3, color=cmap(r / max(1, depth)), label=f"remaining {r}")
