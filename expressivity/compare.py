@@ -126,7 +126,7 @@ def correlation_dynamics_theory_vs_simulation(activation, sigma_w2, sigma_b2, c0
         raise ValueError("c0 must lie in [-1, 1]")
     q = circle_q(activation, sigma_w2, sigma_b2, q0)
     rng = as_generator(seed)
-    u0, u1 = great_circle(width, 3, q, seed=rng).x[0], None
+    u0 = great_circle(width, 3, q, seed=rng).x[0]
     net = random_network(width, width, depth - 1, activation, sigma_w2, sigma_b2, seed=rng) \
         if depth > 1 else None
     e = rng.standard_normal(width)

@@ -13,7 +13,7 @@ stay exact, but curvature concentrated at the kinks needs :mod:`expressivity.reg
 """
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
