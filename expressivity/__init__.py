@@ -5,3 +5,8 @@ mutual-information bounds), ``gan`` (generator objectives, unrolled GANs). The f
 ``expressivity-figures`` lives in :mod:`expressivity.reproduce`.
 """
 __version__ = "0.1.0"
+
+from . import measures  # noqa: E402
+from .propagate import propagate_circle  # noqa: E402
+
+__all__ = ["propagate_circle", "measures", "__version__"]

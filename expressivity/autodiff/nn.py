@@ -1,0 +1,270 @@
+"""Parameter initialisers and multilayer perceptrons as pure functions of a params pytree.
+
+An MLP with layer sizes ``[n_0, ..., n_L]`` is the list of layers ``[{"W": (n_{l-1}, n_l),
+"b": (n_l,)}, ...]`` and computes, for a batch of row vectors ``x``,
+
+    h^l = phi(h^{l-1} W^l + b^l)  (l < L),    h^L = h^{L-1} W^L + b^L,
+
+with the mean-field initialisation of Poole et al. (2016) / Schoenholz et al. (2017):
+``W_ij ~ N(0, sigma_w2 / n_{l-1})``, ``b_i ~ N(0, sigma_b2)``. ``orthogonal`` draws ``W``
+from the Haar measure scaled so that every entry has the same variance ``sigma_w2 / n_{l-1}``
+(Saxe, McClelland & Ganguli 2014).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import numpy as anp
+from .core import FusedVJP, getval, primitive
+
+__all__ = [
+    "as_generator", "gaussian_init", "orthogonal_init", "dense_init", "mlp_init", "mlp_apply",
+    "dense_apply", "get_activation", "ACTIVATIONS",
+]
+
+
+def as_generator(rng_or_seed) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator or an integer seed."""
+    if isinstance(rng_or_seed, np.random.Generator):
+        return rng_or_seed
+    if isinstance(rng_or_seed, (int, np.integer)) and not isinstance(rng_or_seed, bool):
+        return np.random.default_rng(int(rng_or_seed))
+    raise TypeError(
+        f"rng_or_seed must be a numpy.random.Generator or an int seed, got {type(rng_or_seed).__name__}"
+    )
+
+
+def _check_var(name, v):
+    v = float(v)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite variance >= 0, got {v}")
+    return v
+
+
+def _check_size(name, n):
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def gaussian_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
+    """W of shape (n_in, n_out) with i.i.d. entries N(0, sigma_w2 / n_in)."""
+    rng = as_generator(rng)
+    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
+    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    return (rng.standard_normal((n_in, n_out)) * np.sqrt(sigma_w2 / n_in)).astype(dtype)
+
+
+def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
+    """W of shape (n_in, n_out) = sqrt(sigma_w2 * max(1, n_out / n_in)) * Q, Q Haar-orthogonal.
+
+    Q has orthonormal rows (n_in <= n_out) or columns (n_in > n_out), drawn as the Q factor of
+    a Gaussian matrix with the signs of R's diagonal folded in (Mezzadri 2007). Each entry then
+    has variance sigma_w2 / n_in, as for :func:`gaussian_init`.
+    """
+    rng = as_generator(rng)
+    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
+    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    big, small = max(n_in, n_out), min(n_in, n_out)
+    a = rng.standard_normal((big, small))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    if n_in < n_out:
+        q = q.T
+    scale = np.sqrt(sigma_w2 * max(1.0, n_out / n_in))
+    return (scale * q).astype(dtype)
+
+
+def dense_init(rng, n_in, n_out, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, init="gaussian"):
+    """One layer ``{"W": (n_in, n_out), "b": (n_out,)}`` with b ~ N(0, sigma_b2)."""
+    rng = as_generator(rng)
+    if init == "gaussian":
+        W = gaussian_init(rng, n_in, n_out, sigma_w2, dtype)
+    elif init == "orthogonal":
+        W = orthogonal_init(rng, n_in, n_out, sigma_w2, dtype)
+    else:
+        raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
+    sigma_b2 = _check_var("sigma_b2", sigma_b2)
+    b = (rng.standard_normal(n_out) * np.sqrt(sigma_b2)).astype(dtype)
+    return {"W": W, "b": b}
+
+
+def mlp_init(rng_or_seed, sizes, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, init="gaussian"):
+    """Parameters of an MLP with layer widths ``sizes = [n_in, hidden..., n_out]``.
+
+    Returns a list of ``{"W", "b"}`` dicts (see the module docstring for the distribution).
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
+    for i, n in enumerate(sizes):
+        _check_size(f"sizes[{i}]", n)
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
+    rng = as_generator(rng_or_seed)
+    return [
+        dense_init(rng, a, b, sigma_w2, sigma_b2, dtype, init) for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def _hard_tanh(x):
+    return anp.clip(x, -1.0, 1.0)
+
+
+def _swish(x):
+    return x * anp.sigmoid(x)
+
+
+def _elu(x):
+    return anp.where(x > 0, x, anp.expm1(anp.minimum(x, 0.0)))
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + anp.erf(x * 0.7071067811865476))
+
+
+ACTIVATIONS = {
+    "relu": anp.relu,
+    "tanh": anp.tanh,
+    "sigmoid": anp.sigmoid,
+    "linear": lambda x: x,
+    "identity": lambda x: x,
+    "softplus": anp.softplus,
+    "erf": anp.erf,
+    "hard_tanh": _hard_tanh,
+    "swish": _swish,
+    "elu": _elu,
+    "gelu": _gelu,
+    "sin": anp.sin,
+}
+
+
+def get_activation(activation):
+    """The differentiable function for an activation name (or a callable, returned as is)."""
+    if callable(activation):
+        return activation
+    try:
+        return ACTIVATIONS[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"activation must be a callable or one of {sorted(ACTIVATIONS)}, got {activation!r}"
+        ) from None
+
+
+# Fused dense layer phi(x W + b): one node instead of three, the bias added and the activation
+# applied in place on the fresh matmul output, and one shared backward (the cotangent of the
+# pre-activation is computed once for the three parameter cotangents). Its VJP is written with
+# the engine's primitives, so it is differentiable again.
+
+def _dense_fun(x, W, b, activation):
+    z = x @ W
+    if b.__class__ is np.ndarray and b.ndim <= 1 and b.dtype == z.dtype and z.ndim >= 1:
+        z += b  # z is a fresh array: add in place
+    else:
+        z = z + b
+    if activation == "relu":
+        np.maximum(z, 0, out=z)
+    elif activation == "tanh":
+        np.tanh(z, out=z)
+    return z
+
+
+_getrefcount = __import__("sys").getrefcount
+# Reference count of an unaliased cotangent as seen inside a fused VJP (the backward sweep's
+# local, call-stack references, the parameter, getrefcount's argument). Measured once below on
+# the real code path, so it is right for the running Python version; a cotangent that any other
+# node or gradient shares has a larger count and is never modified in place.
+_OWNED_REFCOUNT = [0]
+
+
+def _dense_vjp(g, ans, argnums, x, W, b, activation):
+    nd = np.ndarray
+    if g.__class__ is nd and ans.__class__ is nd and x.__class__ is nd and W.__class__ is nd:
+        # first-order fast path (all plain arrays)
+        if activation == "relu":
+            if (
+                _getrefcount(g) <= _OWNED_REFCOUNT[0]
+                and g.base is None
+                and g.dtype == ans.dtype
+                and g.flags.writeable
+            ):
+                g *= ans > 0  # in place: g is a fresh cotangent nobody else holds
+                gz = g
+            else:
+                gz = g * (ans > 0)
+        elif activation == "tanh":
+            gz = ans * ans
+            np.subtract(1, gz, out=gz)
+            gz *= g
+        else:
+            gz = g
+        if gz.ndim == 2 and x.ndim == 2 and W.ndim == 2:
+            out = []
+            for i in argnums:
+                if i == 0:
+                    out.append(gz @ W.T)
+                elif i == 1:
+                    out.append(x.T @ gz)
+                elif b.__class__ is nd and b.ndim == 1:
+                    out.append(np.add.reduce(gz, axis=0))
+                else:
+                    out.append(anp.unbroadcast(gz, b))
+            return out
+    elif activation == "relu":
+        gz = g * (getval(ans) > 0)
+    elif activation == "tanh":
+        gz = g * (1 - ans * ans)
+    else:
+        gz = g
+    out = []
+    for i in argnums:
+        if i == 0:
+            out.append(anp._matmul_vjp0(gz, None, x, W))
+        elif i == 1:
+            out.append(anp._matmul_vjp1(gz, None, x, W))
+        else:
+            out.append(anp.unbroadcast(gz, b))
+    return out
+
+
+def _calibrate_owned_refcount():
+    from .core import grad
+
+    seen = []
+
+    def probe(g, ans, argnums, x, W, b, activation):
+        seen.append(_getrefcount(g))
+        return [g @ W.T][: len(argnums)]
+
+    p = primitive(lambda x, W, b, a: x @ W, "probe", vjp_table=FusedVJP(probe))
+    grad(lambda x: (p(x, np.ones((1, 1)), None, "relu") * 2.0).sum())(np.ones((1, 1)))
+    _OWNED_REFCOUNT[0] = seen[0]
+
+
+_dense = primitive(_dense_fun, "dense", vjp_table=FusedVJP(_dense_vjp))
+_FUSED = {"relu": "relu", "tanh": "tanh", "linear": "linear", "identity": "linear"}
+_calibrate_owned_refcount()
+
+
+def dense_apply(layer, x, activation="linear"):
+    """phi(x @ W + b) for one layer ``{"W", "b"}`` (fused into one recorded operation for the
+    activations relu, tanh and linear)."""
+    act = _FUSED.get(activation) if activation.__class__ is str else None
+    if act is not None:
+        return _dense(x, layer["W"], layer["b"], act)
+    return get_activation(activation)(x @ layer["W"] + layer["b"])
+
+
+def mlp_apply(params, x, activation="relu", final_activation=None):
+    """Apply the MLP ``params`` to the rows of ``x``; the last layer is linear unless
+    ``final_activation`` is given. Works on plain arrays and traced values alike."""
+    if activation.__class__ is not str or activation not in ACTIVATIONS:
+        get_activation(activation)  # raises for unknown names
+    n = len(params)
+    h = x
+    for i, layer in enumerate(params):
+        if i < n - 1:
+            h = dense_apply(layer, h, activation)
+        else:
+            h = dense_apply(layer, h, "linear" if final_activation is None else final_activation)
+    return h

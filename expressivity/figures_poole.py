@@ -1,0 +1,206 @@
+"""Poole et al. (2016), simulation side: Figures 1A and 2B overlays, 3, 4 C-E and 5.
+
+Library functions returning matplotlib Figures; the notebook ``notebooks/poole2016_simulation``
+and ``expressivity-figures`` call them. The paper quotes standard deviations (sigma_w = 1.3,
+2.5, 4.0; sigma_b = 0.3); they are converted to variances here, at the figure level.
+Theory curves come from ``meanfield`` (imported lazily, through :mod:`expressivity.compare`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import compare
+from ._cache import cached
+from .curves import great_circle
+from .measures import pca_projection, pca_spectrum
+from .networks import as_generator, random_network
+from .propagate import circle_network, circle_q, iterate_layers
+
+POOLE_SIGMA_W = (1.3, 2.5, 4.0)
+POOLE_SIGMA_B = 0.3
+_COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange")
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def fig1a_length_map(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, n_q=31,
+                     q_max=15.0, q0s=(0.5, 4.0, 10.0, 15.0), n_layers=15, seed=0):
+    """Left: V(q) theory (lines) vs one simulated layer (dots). Right: q^l from several q0."""
+    plt = _plt()
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
+    q = np.linspace(q_max / n_q, q_max, n_q)
+    ax0.plot(q, q, "k:", lw=1, label="identity")
+    mf = compare._meanfield()
+    for i, sw in enumerate(sigma_ws):
+        r = compare.length_map_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, q, width, seed + i)
+        ax0.plot(q, r.theory, color=_COLORS[i], label=f"$\\sigma_w$={sw}")
+        ax0.plot(q, r.simulation, "o", ms=3, color=_COLORS[i])
+        for j, q0 in enumerate(q0s):
+            th = [q0]
+            for _ in range(n_layers - 1):
+                th.append(float(mf.length_map(th[-1], "tanh", sw ** 2, sigma_b ** 2)))
+            rng = as_generator(seed + 100 * i + j)
+            net = random_network(width, width, n_layers - 1, "tanh", sw ** 2, sigma_b ** 2, seed=rng)
+            u = rng.standard_normal(width)
+            h = u * np.sqrt(width * q0) / np.linalg.norm(u)
+            sim = [q0] + [float(x @ x) / width for x in net.forward(h, input_is_preactivation=True)]
+            ax1.plot(np.arange(1, n_layers + 1), th, color=_COLORS[i], lw=1)
+            ax1.plot(np.arange(1, n_layers + 1), sim, "o", ms=2.5, color=_COLORS[i])
+    ax0.set(xlabel="$q^{l-1}$", ylabel="$q^l$", title="length map: theory (lines), N=%d (dots)" % width)
+    ax0.legend(fontsize=8)
+    ax1.set(xlabel="layer $l$", ylabel="$q^l$", title="$q^l$ dynamics from several $q^1$")
+    fig.tight_layout()
+    return fig
+
+
+def fig2b_correlation_dynamics(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, c0s=(0.2, 0.5, 0.8),
+                               depth=30, width=1000, seed=0):
+    """c^l from c^1 = c0 over ``depth`` layers: theory (lines) vs one width-``width`` net."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(sigma_ws), figsize=(4 * len(sigma_ws), 3.4), sharey=True)
+    for ax, sw, i in zip(np.atleast_1d(axes), sigma_ws, range(len(sigma_ws))):
+        r = compare.correlation_dynamics_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, c0s,
+                                                              depth, width, seed + i)
+        for k, c0 in enumerate(c0s):
+            ax.plot(r.x, r.theory[k], color=_COLORS[k], label=f"$c^1$={c0}")
+            ax.plot(r.x, r.simulation[k], "o", ms=2.5, color=_COLORS[k])
+        ax.set(title=f"$\\sigma_w$={sw}, $\\sigma_b$={sigma_b}", xlabel="layer $l$", ylim=(-0.05, 1.02))
+    np.atleast_1d(axes)[0].set_ylabel("$c^l$")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig3_circle(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, width=1000, depth=40, n_points=500,
+                layers=(5, 10, 15), n_singular=20, seed=0):
+    """Great circle through a chaotic tanh net: PCA projections at ``layers``, the fraction of
+    variance of the top singular values per layer, and the autocorrelation vs dtheta (theory
+    lines, simulation dots)."""
+    plt = _plt()
+    net, circle = circle_network("tanh", sigma_w ** 2, sigma_b ** 2, width, depth, n_points, seed)
+    keep, spectra = {}, []
+    for l, (x, _, _) in enumerate(iterate_layers(net, circle, input_is_preactivation=True), 1):
+        if l in layers:
+            keep[l] = x.copy()
+        spectra.append(pca_spectrum(x)[1][:n_singular])
+    fig = plt.figure(figsize=(4 * len(layers), 7.5))
+    for i, l in enumerate(layers):
+        ax = fig.add_subplot(2, len(layers), i + 1, projection="3d")
+        P = pca_projection(keep[l], 3)
+        ax.scatter(P[:, 0], P[:, 1], P[:, 2], c=circle.t, cmap="hsv", s=3)
+        ax.set_title(f"layer {l}: top-3 PCA projection")
+        ax.set_xticks([]); ax.set_yticks([]); ax.set_zticks([])
+    ax = fig.add_subplot(2, 2, 3)
+    S = np.array(spectra)
+    for k in range(min(5, S.shape[1])):
+        ax.plot(np.arange(1, depth + 1), S[:, k], label=f"singular value {k + 1}")
+    ax.plot(np.arange(1, depth + 1), S[:, :10].sum(1), "k--", label="top 10")
+    ax.set(xlabel="layer $l$", ylabel="fraction of variance", title="variance explained")
+    ax.legend(fontsize=7)
+    ax = fig.add_subplot(2, 2, 4)
+    r = compare.autocorrelation_theory_vs_simulation("tanh", sigma_w ** 2, sigma_b ** 2, width,
+                                                     layers, n_points, seed)
+    half = slice(0, n_points // 2 + 1)
+    for k, l in enumerate(layers):
+        ax.plot(r.x[half], r.theory[k][half], color=_COLORS[k], label=f"layer {l}")
+        ax.plot(r.x[half][::max(1, n_points // 60)], r.simulation[k][half][::max(1, n_points // 60)],
+                "o", ms=2.5, color=_COLORS[k])
+    ax.set(xlabel="$\\Delta\\theta$", ylabel="autocorrelation", title="theory (lines) vs simulation")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"tanh, $\\sigma_w$={sigma_w}, $\\sigma_b$={sigma_b}, N={width}")
+    fig.subplots_adjust(hspace=0.3, wspace=0.25)
+    return fig
+
+
+def fig4_curve_geometry(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, depth=20,
+                        n_points=500, seeds=(0,)):
+    """gbar^E, kappa_bar and the Grassmannian length against depth: Eq. 8 (lines) vs
+    simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    l = np.arange(1, depth + 1)
+    for i, sw in enumerate(sigma_ws):
+        r = compare.circle_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, width, depth, n_points,
+                                                seeds)
+        for ax, th, sim in ((axes[0], r.theory.gbar, r.simulation.gbar),
+                            (axes[1], np.sqrt(r.theory.kappa_bar2), np.sqrt(r.simulation.kappa_bar2)),
+                            (axes[2], r.theory.grassmannian_length, r.simulation.grassmannian_length)):
+            ax.plot(l, th, color=_COLORS[i], label=f"$\\sigma_w$={sw}")
+            ax.plot(l, sim, "o", ms=3, color=_COLORS[i])
+    for ax, name in zip(axes, ("$\\bar g^E$", "$\\bar\\kappa$", "$\\mathcal{L}^G$")):
+        ax.set(yscale="log", xlabel="layer $l$", title=name)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"theory (Eq. 8, lines) vs simulation (N={width}, dots)")
+    fig.tight_layout()
+    return fig
+
+
+def _readout_error(F, Y, lam=1e-10):
+    """Relative squared error of the best (ridge, lam relative to the mean feature power)
+    linear readout with a constant: min_w ||F w + c - Y||^2 / ||Y||^2 per target column."""
+    F = np.hstack([F, np.ones((F.shape[0], 1))])
+    G = F.T @ F
+    A = G + lam * np.trace(G) / G.shape[0] * np.eye(G.shape[0])
+    pred = F @ np.linalg.solve(A, F.T @ Y)
+    return np.sum((pred - Y) ** 2, axis=0) / np.sum(Y ** 2, axis=0)
+
+
+def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_points=10_000,
+                         depths=(1, 3, 5, 7, 9, 11, 13), width=1000,
+                         shallow_widths=(100, 300, 1000, 3000), frequencies=tuple(range(1, 41)),
+                         seed=0, cache_dir=None):
+    """Deep vs shallow random features: ridge readout of cos(f theta) on half a great circle.
+
+    The input circle (``input_dim``-d, ``n_points`` angles on [0, pi)) is scaled so that the
+    first layer sits at q*; features are the post-activations of a deep net (width ``width``)
+    at each depth, or of one hidden layer of each shallow width. Error: relative squared error
+    of the least-squares readout over all angles (what the features can represent; keep
+    ``n_points`` well above the widths), per frequency f.
+    """
+    plt = _plt()
+    sw2, sb2 = sigma_w ** 2, sigma_b ** 2
+    freqs = np.asarray(frequencies, dtype=float)
+
+    def compute():
+        rng = as_generator(seed)
+        qs = circle_q("tanh", sw2, sb2)
+        theta = np.pi * np.arange(n_points) / n_points
+        u0, u1 = great_circle(input_dim, 4, 1.0, seed=rng).x[:2] / np.sqrt(input_dim)
+        r = np.sqrt(input_dim * max(qs - sb2, 1e-12) / sw2)   # sigma_w2 ||x||^2/d + sigma_b2 = q*
+        X = r * (np.cos(theta)[:, None] * u0 + np.sin(theta)[:, None] * u1)
+        Y = np.cos(theta[:, None] * freqs[None, :])
+        deep = random_network(input_dim, [width] * max(depths), None, "tanh", sw2, sb2, seed=rng)
+        out = {"deep": {}, "shallow": {}}
+        z = X
+        for d, (W, b) in enumerate(zip(deep.weights, deep.biases), 1):  # one layer in memory
+            z = np.tanh(z @ W.T + b)
+            if d in depths:
+                out["deep"][str(d)] = _readout_error(z, Y).tolist()
+        for k in shallow_widths:
+            net = random_network(input_dim, [k], None, "tanh", sw2, sb2, seed=rng)
+            out["shallow"][str(k)] = _readout_error(net.forward(X, post_activation=True)[0], Y).tolist()
+        return out
+
+    key = dict(fig="poole5", sigma_w=sigma_w, sigma_b=sigma_b, input_dim=input_dim, n=n_points,
+               depths=list(depths), width=width, shallow=list(shallow_widths),
+               freqs=list(map(float, freqs)), seed=seed)
+    res = cached(cache_dir, key, compute)
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    cmap = plt.get_cmap("viridis")
+    for i, d in enumerate(depths):
+        ax0.plot(freqs, res["deep"][str(d)], color=cmap(i / max(1, len(depths) - 1)), label=f"depth {d}")
+    for i, k in enumerate(shallow_widths):
+        ax1.plot(freqs, res["shallow"][str(k)], color=cmap(i / max(1, len(shallow_widths) - 1)),
+                 label=f"1 layer, width {k}")
+    ax0.set(yscale="log", xlabel="frequency f of cos(f theta)", ylabel="relative readout error",
+            title=f"deep, width {width}")
+    ax1.set(yscale="log", xlabel="frequency f", title="shallow")
+    ax0.legend(fontsize=7)
+    ax1.legend(fontsize=7)
+    fig.suptitle(f"tanh, $\\sigma_w$={sigma_w}, $\\sigma_b$={sigma_b}, {n_points} points on half a great circle")
+    fig.tight_layout()
+    return fig

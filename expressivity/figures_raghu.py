@@ -1,0 +1,201 @@
+"""Raghu et al. (2017), random-network figures: trajectory growth, transitions vs length,
+activation regions in a 2-D input plane, dichotomies vs remaining depth and width.
+
+Library functions returning matplotlib Figures (the notebook ``notebooks/raghu2017`` and
+``expressivity-figures`` call them). Trajectories are Raghu's circular arcs
+x(t) = cos(pi t/2) x0 + sin(pi t/2) x1 and lengths are measured on post-activations z^(d).
+Where ``meanfield`` provides ``chi1`` the mean-field rate sqrt(chi1)^d is drawn as well.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._cache import cached
+from .curves import arc
+from .networks import as_generator, random_network
+from .propagate import propagate_curve
+from .regions import dichotomies, walk_arc
+
+_COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink",
+           "tab:gray", "tab:olive", "tab:cyan")
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _mean_field_chi1(activation, sigma_w2, sigma_b2):
+    """chi1 at q* from ``meanfield`` if it is installed with its theory, else None."""
+    try:
+        import meanfield as mf
+    except ImportError:
+        return None
+    if not hasattr(mf, "chi1"):
+        return None
+    return float(mf.chi1(activation, sigma_w2, sigma_b2))
+
+
+def hard_tanh_bound_base(sigma_w2, sigma_b2, k):
+    """Raghu et al. (2017) Thm. 1 base: sigma_w sqrt(k) / sqrt(sigma_w2 + sigma_b2 +
+    k sqrt(sigma_w2 + sigma_b2)); the lower bound grows like base^d (constants dropped)."""
+    s = sigma_w2 + sigma_b2
+    return np.sqrt(sigma_w2) * np.sqrt(k) / np.sqrt(s + k * np.sqrt(s))
+
+
+def _arc_endpoints(dim, rng):
+    x0, x1 = rng.standard_normal(dim), rng.standard_normal(dim)
+    return x0, x1
+
+
+def trajectory_lengths(activation, sigma_w2, sigma_b2, width, depth, n_points=2000, seed=0):
+    """Length of z^(d), d = 0..depth, along Raghu's arc (forward mode, trapezoid in t)."""
+    rng = as_generator(seed)
+    x0, x1 = _arc_endpoints(width, rng)
+    net = random_network(width, width, depth, activation, sigma_w2, sigma_b2, seed=rng)
+    m = propagate_curve(net, arc(x0, x1, n_points), post_activation=True)
+    return m.euclidean_length * np.sqrt(width)
+
+
+def fig_trajectory_length(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0), fixed_width=100,
+                          fixed_sigma_w2=4.0, sigma_b2=0.0, depth=12, n_points=2000, seed=0,
+                          activation="hard_tanh", cache_dir=None):
+    """Trajectory length vs depth (log scale), sweeping k at sigma_w2 = ``fixed_sigma_w2`` and
+    sigma_w2 at k = ``fixed_width``; dashed: mean-field sqrt(chi1)^d, dotted: the bound's base^d
+    (both started at the measured input length). Third panel: per-layer growth ratio."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
+    d = np.arange(depth + 1)
+    ratios = []
+    configs = [(k, fixed_sigma_w2, axes[0], f"k={k}") for k in widths] + \
+              [(fixed_width, s, axes[1], f"$\\sigma_w^2$={s}") for s in sigma_w2s]
+    for i, (k, sw2, ax, label) in enumerate(configs):
+        key = dict(fig="raghu_traj", act=activation, k=k, sw2=sw2, sb2=sigma_b2, depth=depth,
+                   n=n_points, seed=seed + i)
+        L = np.array(cached(cache_dir, key, lambda: trajectory_lengths(
+            activation, sw2, sigma_b2, k, depth, n_points, seed + i)))
+        c = _COLORS[i % len(_COLORS)]
+        ax.plot(d, L, "o-", ms=3, color=c, label=label)
+        chi1 = _mean_field_chi1(activation, sw2, sigma_b2)
+        if chi1 is not None:
+            ax.plot(d[1:], L[1] * np.sqrt(chi1) ** (d[1:] - 1), "--", color=c, lw=1)
+        ax.plot(d, L[0] * hard_tanh_bound_base(sw2, sigma_b2, k) ** d, ":", color=c, lw=1)
+        ratios.append((label, L[1:] / L[:-1], chi1))
+    for j, (label, r, chi1) in enumerate(ratios):
+        c = _COLORS[j % len(_COLORS)]
+        axes[2].plot(np.arange(1, depth + 1), r, "o-", ms=2.5, color=c, label=label)
+        if chi1 is not None:
+            axes[2].axhline(np.sqrt(chi1), color=c, ls="--", lw=1)
+    axes[0].set(yscale="log", xlabel="depth d", ylabel="trajectory length of $z^{(d)}$",
+                title=f"$\\sigma_w^2$={fixed_sigma_w2}, sweeping width")
+    axes[1].set(yscale="log", xlabel="depth d", title=f"k={fixed_width}, sweeping $\\sigma_w^2$")
+    axes[2].set(xlabel="layer d", ylabel="$l(z^{(d)}) / l(z^{(d-1)})$",
+                title="per-layer ratio (dashed: $\\sqrt{\\chi_1}$)")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{activation}, $\\sigma_b^2$={sigma_b2}; dashed: mean field, dotted: Raghu bound base$^d$")
+    fig.tight_layout()
+    return fig
+
+
+def fig_transitions_vs_length(sigma_w2s=(4.0, 8.0, 16.0), width=100, depth=8, sigma_b2=0.0,
+                              seed=0, activation="hard_tanh", cache_dir=None):
+    """Exact transitions of layer d against the exact length of its input z^(d-1), one point
+    per layer and network (Raghu et al. 2017, Fig. 2: transitions are linear in length)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    allx, ally = [], []
+    for i, sw2 in enumerate(sigma_w2s):
+        def compute(sw2=sw2, i=i):
+            rng = as_generator(seed + i)
+            x0, x1 = _arc_endpoints(width, rng)
+            net = random_network(width, width, depth, activation, sw2, sigma_b2, seed=rng)
+            w = walk_arc(net, x0, x1, post_activation=True)
+            l0 = propagate_curve(net, arc(x0, x1, 4001), post_activation=True).euclidean_length[0]
+            lengths = np.concatenate([[l0 * np.sqrt(width)], w.euclidean_length[:-1]])
+            return {"length": lengths.tolist(), "transitions": w.transitions.tolist()}
+        key = dict(fig="raghu_trans", act=activation, k=width, sw2=sw2, sb2=sigma_b2, depth=depth,
+                   seed=seed + i)
+        r = cached(cache_dir, key, compute)
+        x, y = np.array(r["length"]), np.array(r["transitions"])
+        ax.plot(x, y, "o", color=_COLORS[i], label=f"$\\sigma_w^2$={sw2}")
+        allx.append(x)
+        ally.append(y)
+    x, y = np.concatenate(allx), np.concatenate(ally)
+    ok = y > 0
+    slope = np.exp(np.mean(np.log(y[ok] / x[ok])))
+    xs = np.geomspace(x[ok].min(), x[ok].max(), 10)
+    ax.plot(xs, slope * xs, "k--", lw=1, label=f"transitions = {slope:.2f} x length")
+    ax.set(xscale="log", yscale="log", xlabel="trajectory length of the layer's input $z^{(d-1)}$",
+           ylabel="transitions in layer d (exact)", title=f"{activation}, k={width}, depth {depth}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_activation_regions(widths=(4, 4, 4), sigma_w2=2.0, sigma_b2=0.5, extent=3.0, grid=600,
+                           seed=4, activation="relu"):
+    """Boundaries of the activation regions of a small net in a 2-D input plane: the zero set
+    of every neuron's pre-activation, coloured by layer (Raghu et al. 2017, Fig. 3)."""
+    plt = _plt()
+    net = random_network(2, list(widths), None, activation, sigma_w2, sigma_b2, seed=seed)
+    g = np.linspace(-extent, extent, grid)
+    X, Y = np.meshgrid(g, g)
+    P = np.stack([X.ravel(), Y.ravel()], 1)
+    hs = net.forward(P)
+    fig, axes = plt.subplots(1, len(widths), figsize=(4 * len(widths), 4), sharey=True)
+    kinks = [0.0] if activation == "relu" else [-1.0, 1.0]
+    for j, ax in enumerate(np.atleast_1d(axes)):
+        for l in range(j + 1):
+            for u in range(widths[l]):
+                ax.contour(X, Y, hs[l][:, u].reshape(grid, grid), levels=kinks,
+                           colors=_COLORS[l], linewidths=1.2 if l == j else 0.6)
+        ax.set(title=f"boundaries up to layer {j + 1}", xlabel="$x_1$", aspect="equal")
+    np.atleast_1d(axes)[0].set_ylabel("$x_2$")
+    fig.suptitle(f"{activation} net {'x'.join(map(str, widths))}, $\\sigma_w^2$={sigma_w2}, "
+                 f"$\\sigma_b^2$={sigma_b2}: colour = layer")
+    fig.tight_layout()
+    return fig
+
+
+def dichotomy_count(width, depth, layer, n_inputs=15, sigma_w2=8.0, sigma_b2=0.0, seed=0,
+                    activation="hard_tanh", input_dim=None):
+    """Dichotomies of ``n_inputs`` Gaussian inputs when layer ``layer`` of a depth-``depth``
+    network (plus a width-1 readout) is swept along a great circle in weight space."""
+    rng = as_generator(seed)
+    input_dim = input_dim or width
+    X = rng.standard_normal((n_inputs, input_dim))
+    net = random_network(input_dim, [width] * depth + [1], None, activation, sigma_w2, sigma_b2, seed=rng)
+    return dichotomies(net, layer, X, seed=rng)
+
+
+def fig_dichotomies(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, sigma_b2=0.0,
+                    seeds=(0,), activation="hard_tanh", cache_dir=None):
+    """Dichotomies vs remaining depth (layers above the swept one), one curve per width, and
+    vs width, one curve per remaining depth (Raghu et al. 2017, Figs. 4-5; max 2^s)."""
+    plt = _plt()
+    counts = np.zeros((len(widths), depth + 1))
+    for a, k in enumerate(widths):
+        for layer in range(1, depth + 2):
+            key = dict(fig="raghu_dich", act=activation, k=k, depth=depth, layer=layer, s=n_inputs,
+                       sw2=sigma_w2, sb2=sigma_b2, seeds=list(seeds))
+            counts[a, depth + 1 - layer] = cached(cache_dir, key, lambda: float(np.mean(
+                [dichotomy_count(k, depth, layer, n_inputs, sigma_w2, sigma_b2, s, activation)
+                 for s in seeds])))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.9))
+    rem = np.arange(depth + 1)
+    for a, k in enumerate(widths):
+        ax0.plot(rem, counts[a], "o-", ms=3, color=_COLORS[a % len(_COLORS)], label=f"k={k}")
+    cmap = plt.get_cmap("viridis")
+    for r in rem:
+        ax1.plot(widths, counts[:, r], "o-", ms=3, color=cmap(r / max(1, depth)), label=f"remaining {r}")
+    for ax in (ax0, ax1):
+        ax.axhline(2 ** n_inputs, color="k", ls=":", lw=1)
+        ax.set(yscale="log", ylabel="unique dichotomies")
+    ax0.set(xlabel="remaining depth", title=f"s={n_inputs}, $\\sigma_w^2$={sigma_w2} (dotted: $2^s$)")
+    ax1.set(xscale="log", xlabel="width k", title="vs width")
+    ax0.legend(fontsize=7)
+    ax1.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig

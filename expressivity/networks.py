@@ -1,0 +1,124 @@
+"""Random fully connected networks at the mean-field initialisation.
+
+    h^l = W^l z^{l-1} + b^l,   z^l = phi(h^l),   W^l_ij ~ N(0, sigma_w2 / N_{l-1}),  b^l_i ~ N(0, sigma_b2)
+
+(Poole et al. 2016, Eq. 1; Raghu et al. 2017, Sec. 2). z^0 is the input. Weights are float64
+and drawn from one ``numpy.random.Generator`` (an integer seed builds it), layer by layer:
+W^1, b^1, W^2, b^2, ...
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+from .activations import ArrayActivation, get_activation
+
+
+@dataclass(frozen=True)
+class RandomNetwork:
+    """Weights ``weights[l]`` of shape (N_{l+1}, N_l) and biases ``biases[l]`` of shape (N_{l+1},)."""
+
+    weights: tuple
+    biases: tuple
+    activation: ArrayActivation
+    sigma_w2: float
+    sigma_b2: float
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    @property
+    def widths(self) -> tuple:
+        return tuple(w.shape[0] for w in self.weights)
+
+    @property
+    def input_dim(self) -> int:
+        return self.weights[0].shape[1]
+
+    def forward(self, x, post_activation: bool = False, input_is_preactivation: bool = False):
+        """All layers for inputs ``x`` (shape (..., input_dim)): list of h^l (or z^l), l = 1..depth.
+
+        ``input_is_preactivation`` applies phi to ``x`` first (Poole's circle is h^1 itself).
+        """
+        z = np.asarray(x, dtype=float)
+        if input_is_preactivation:
+            z = self.activation.phi(z)
+        out = []
+        for W, b in zip(self.weights, self.biases):
+            h = z @ W.T + b
+            z = self.activation.phi(h)
+            out.append(z if post_activation else h)
+        return out
+
+
+def check_variance(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite variance >= 0; got {value}")
+    return value
+
+
+def check_positive_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def as_generator(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"seed must be an int or a numpy.random.Generator; got {type(seed).__name__}")
+    return np.random.default_rng(int(seed))
+
+
+def random_network(input_dim: int, widths, depth: int | None = None, activation="tanh",
+                   sigma_w2: float = 1.0, sigma_b2: float = 0.0, seed=0) -> RandomNetwork:
+    """Draw a random network.
+
+    ``widths`` is one int (then ``depth`` layers of that width) or a sequence of layer widths
+    (then ``depth`` must be None or equal its length). ``seed``: int or Generator.
+    """
+    input_dim = check_positive_int("input_dim", input_dim)
+    if isinstance(widths, Integral) and not isinstance(widths, bool):
+        if depth is None:
+            raise ValueError("depth is required when widths is a single int")
+        depth = check_positive_int("depth", depth)
+        widths = [check_positive_int("widths", widths)] * depth
+    else:
+        try:
+            widths = [check_positive_int("widths[i]", w) for w in widths]
+        except TypeError:
+            raise TypeError("widths must be an int or a sequence of ints >= 1") from None
+        if not widths:
+            raise ValueError("widths must name at least one layer")
+        if depth is not None and check_positive_int("depth", depth) != len(widths):
+            raise ValueError(f"depth={depth} does not match len(widths)={len(widths)}")
+    act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
+    rng = as_generator(seed)
+    layers = list(draw_layers(rng, input_dim, widths, sigma_w2, sigma_b2))
+    return RandomNetwork(tuple(W for W, _ in layers), tuple(b for _, b in layers), act,
+                         sigma_w2, sigma_b2)
+
+
+def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: float,
+                sigma_b2: float):
+    """Yield (W^l, b^l) one layer at a time, in the order :func:`random_network` draws them
+    (so a long network never has to sit in memory at once)."""
+    fan_in = input_dim
+    for n in widths:
+        W = rng.standard_normal((n, fan_in))
+        W *= np.sqrt(sigma_w2 / fan_in)
+        b = rng.standard_normal(n)
+        b *= np.sqrt(sigma_b2)
+        yield W, b
+        fan_in = n

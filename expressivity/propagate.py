@@ -1,0 +1,194 @@
+"""Exact forward-mode propagation of a curve's value, velocity and acceleration.
+
+For every sample t of an input curve (Poole et al. 2016, Sec. 4; Raghu et al. 2017, Sec. 2):
+
+    h_l = W_l z_{l-1} + b_l,        hdot_l = W_l v_{l-1},        hddot_l = W_l a_{l-1}
+    z_l = phi(h_l),  v_l = phi'(h_l) hdot_l,  a_l = phi''(h_l) hdot_l^2 + phi'(h_l) hddot_l
+
+The three are stacked as one (3n, N) batch so that each layer costs ONE matrix product (the
+Theano R-op of ``ganguli-lab/deepchaos`` computes the same derivatives). No finite
+differences: lengths and curvatures are exact up to the quadrature over t.
+For piecewise-linear phi, phi'' is a Dirac delta at the kinks and is dropped here: lengths
+stay exact, but curvature concentrated at the kinks needs :mod:`expressivity.regions`.
+"""
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+
+from . import _gaussian
+from .activations import get_activation
+from .curves import Curve, great_circle
+from .measures import CurveMeasures, layer_measures
+from .networks import (RandomNetwork, as_generator, check_positive_int, check_variance,
+                       draw_layers, random_network)
+
+
+_TANH_JET = []
+
+
+def _tanh_jet(H, Z):
+    """One fused pass: t = tanh h, z = t, v' = (1 - t^2) v, a' = (1 - t^2)(a - 2 t v^2).
+
+    tanh x = expm1(2x) / (expm1(2x) + 2) (relative error ~1e-16, about twice as fast as libm).
+    Compiled with numba on first use (numba is not imported with the package).
+    """
+    if not _TANH_JET:
+        from numba import njit
+
+        @njit(cache=True)
+        def kernel(H, Z):
+            for i in range(H.shape[1]):
+                x = H[0, i]
+                if x > 20.0:
+                    t = 1.0
+                elif x < -20.0:
+                    t = -1.0
+                else:
+                    e = np.expm1(2.0 * x)
+                    t = e / (e + 2.0)
+                d = 1.0 - t * t
+                v = H[1, i]
+                Z[0, i] = t
+                Z[1, i] = d * v
+                Z[2, i] = d * (H[2, i] - 2.0 * t * v * v)
+
+        _TANH_JET.append(kernel)
+    _TANH_JET[0](H, Z)
+
+
+def _activate(act, H, n, out=None):
+    """[phi(h); phi'(h) v; phi''(h) v^2 + phi'(h) a] for the stacked H = [h; v; a].
+
+    ``out`` (shape of H) avoids a fresh allocation per layer; tanh has a fused compiled path.
+    """
+    h, v, a = H[:n], H[n:2 * n], H[2 * n:]
+    Z = np.empty_like(H) if out is None else out
+    zf, zv, za = Z[:n], Z[n:2 * n], Z[2 * n:]
+    if act.name == "tanh" and act.joint is not None and act.joint.__name__ == "_tanh_all":
+        _tanh_jet(H.reshape(3, -1), Z.reshape(3, -1))
+        return Z
+    f, d1, d2 = act.all(h)
+    zf[...] = f
+    np.multiply(d1, v, out=zv)
+    np.multiply(d1, a, out=za)
+    v2 = np.multiply(v, v)
+    v2 *= d2
+    za += v2
+    return Z
+
+
+def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
+                   input_is_preactivation: bool = False):
+    """Yield (x, v, a) views, each (n, N), for the input and then every layer of ``net``.
+
+    The views live in reused buffers and are overwritten at the next layer: copy what you keep.
+
+    Pre-activations h^l by default; ``post_activation`` yields z^l = phi(h^l) (Raghu et al.).
+    ``curve`` is a :class:`Curve` or a stacked (3n, dim) array. ``input_is_preactivation``
+    treats the input as h^1 (Poole's circle), so phi is applied before the first layer.
+    """
+    S = curve.stacked() if isinstance(curve, Curve) else np.ascontiguousarray(curve, dtype=float)
+    if S.ndim != 2 or S.shape[0] % 3:
+        raise ValueError(f"stacked curve must have shape (3n, dim); got {S.shape}")
+    if S.shape[1] != net.input_dim:
+        raise ValueError(f"curve dimension {S.shape[1]} != network input_dim {net.input_dim}")
+    return _iterate(net.activation, zip(net.weights, net.biases), S, post_activation,
+                    input_is_preactivation)
+
+
+def _iterate(act, layers, S, post_activation, input_is_preactivation):
+    """iterate_layers on an iterable of (W, b) (which may be drawn lazily)."""
+    n = S.shape[0] // 3
+    Z = _activate(act, S, n) if input_is_preactivation else S
+    first = Z if post_activation else S
+    yield first[:n], first[n:2 * n], first[2 * n:]
+    # persistent buffers (one per width): no fresh 3n x N allocation per layer
+    bufs = {}
+    for W, b in layers:
+        N = W.shape[0]
+        if N not in bufs:
+            bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)))
+        H, Znew = bufs[N]   # Z is consumed by the product before Znew overwrites it
+        np.matmul(Z, W.T, out=H)
+        H[:n] += b
+        Z = _activate(act, H, n, out=Znew)
+        out = Z if post_activation else H
+        yield out[:n], out[n:2 * n], out[2 * n:]
+
+
+def propagate_curve(net: RandomNetwork, curve: Curve, post_activation: bool = False,
+                    input_is_preactivation: bool = False) -> CurveMeasures:
+    """Measures of the input curve (index 0) and of every layer (index l), see measures.py."""
+    rows = [layer_measures(x, v, a, curve.weights)
+            for x, v, a in iterate_layers(net, curve, post_activation, input_is_preactivation)]
+    return CurveMeasures(*(np.array(c) for c in zip(*rows)))
+
+
+def circle_q(activation, sigma_w2: float, sigma_b2: float, q0=None) -> float:
+    """Squared length per unit of Poole's input circle: q0 if given, else q* of the length map.
+
+    Raises ValueError where q* is 0 or infinite (no circle to place) and no q0 is given.
+    """
+    act = get_activation(activation)
+    if q0 is not None:
+        if isinstance(q0, bool) or not isinstance(q0, Real) or not np.isfinite(q0) or q0 <= 0:
+            raise ValueError(f"q0 must be a finite squared length per unit > 0; got {q0!r}")
+        return float(q0)
+    q = _gaussian.q_star(act, sigma_w2, sigma_b2)
+    if q == 0.0 or not np.isfinite(q):
+        raise ValueError(f"q* = {q} for {act.name} at sigma_w2={sigma_w2}, sigma_b2={sigma_b2}: "
+                         "no finite non-zero fixed point to place the circle at; pass q0 > 0")
+    return q
+
+
+def circle_network(activation, sigma_w2: float, sigma_b2: float, width: int, depth: int,
+                   n_points: int = 500, seed=0, q0=None) -> tuple[RandomNetwork | None, Curve]:
+    """Poole's experiment: the great circle h^1 (at q* or q0) and the depth-1 layers above it.
+
+    One generator draws the circle's basis first, then the network (W^2, b^2, ...).
+    """
+    act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
+    width = check_positive_int("width", width, 2)
+    depth = check_positive_int("depth", depth)
+    n_points = check_positive_int("n_points", n_points, 3)
+    q = circle_q(act, sigma_w2, sigma_b2, q0)
+    rng = as_generator(seed)
+    circle = great_circle(width, n_points, q, seed=rng)
+    net = (random_network(width, width, depth - 1, act, sigma_w2, sigma_b2, seed=rng)
+           if depth > 1 else None)
+    return net, circle
+
+
+def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, depth: int,
+                     n_points: int = 500, seed=0, q0=None,
+                     post_activation: bool = False) -> CurveMeasures:
+    """Propagate a great circle through a random network; measure it exactly at every layer.
+
+    h^1(theta) = sqrt(N q*)(u0 cos theta + u1 sin theta) (Poole et al. 2016, Sec. 4; q0
+    replaces q* where given), then h^{l+1} = W^{l+1} phi(h^l) + b^{l+1} with width N.
+    Returns :class:`CurveMeasures` with fields of shape (depth,), index l-1 = h^l (index 0 is
+    the circle: gbar = q*, kappa_bar2 = 1/q*, grassmannian_length = 2 pi), the same
+    indexing and normalisation as ``meanfield.curve_theory``:
+    q = mean ||h||^2/N, gbar = mean ||dh||^2/N, kappa_bar2 = N mean kappa^2,
+    euclidean_length = integral ||dh|| dtheta / sqrt(N), grassmannian_length =
+    integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
+    ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
+    """
+    act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
+    width = check_positive_int("width", width, 2)
+    depth = check_positive_int("depth", depth)
+    n_points = check_positive_int("n_points", n_points, 3)
+    q = circle_q(act, sigma_w2, sigma_b2, q0)
+    rng = as_generator(seed)
+    circle = great_circle(width, n_points, q, seed=rng)
+    # the same draws as circle_network, one layer at a time (a depth-40 net never sits in memory)
+    layers = draw_layers(rng, width, [width] * (depth - 1), sigma_w2, sigma_b2)
+    rows = [layer_measures(x, v, a, circle.weights)
+            for x, v, a in _iterate(act, layers, circle.stacked(), post_activation, True)]
+    return CurveMeasures(*(np.array(c) for c in zip(*rows)))

@@ -1,0 +1,304 @@
+"""nn initialisers and MLPs, optimisers, and differentiation through unrolled optimiser steps.
+
+Oracles: sample moments with standard-error tolerances (initialisers), orthogonality (closed
+form Q^T Q = I), a hand-written numpy forward pass (mlp_apply), the Adam/SGD/momentum
+recursions written out in numpy (optimisers), closed-form gradients through SGD on a
+quadratic, and central finite differences of the whole unrolled loss (K = 5 Adam steps).
+"""
+import numpy as np
+import pytest
+
+import expressivity.autodiff.numpy as anp
+from expressivity.autodiff import grad, nn, optim, tree_leaves, tree_map, value_and_grad
+from expressivity.autodiff.testing import numerical_grad, rel_error
+
+
+def test_gaussian_init_variances_within_standard_error():
+    """Var W = sigma_w2 / n_in, Var b = sigma_b2; tolerance 5 standard errors of the sample
+    variance (sqrt(2/n) relative for Gaussian samples)."""
+    p = nn.mlp_init(np.random.default_rng(0), [400, 300, 2], sigma_w2=1.7, sigma_b2=0.3)
+    W, b = p[0]["W"], p[0]["b"]
+    assert W.shape == (400, 300) and b.shape == (300,)
+    assert abs(W.var() / (1.7 / 400) - 1) < 5 * np.sqrt(2 / W.size)
+    assert abs(b.var() / 0.3 - 1) < 5 * np.sqrt(2 / b.size)
+    assert abs(W.mean()) < 5 * np.sqrt(1.7 / 400 / W.size)
+
+
+@pytest.mark.parametrize("n_in,n_out", [(30, 30), (20, 50), (50, 20)])
+def test_orthogonal_init(n_in, n_out):
+    """Q^T Q or Q Q^T is sigma_w2 max(1, n_out/n_in) I (closed form); entry variance
+    sigma_w2/n_in exactly on average."""
+    W = nn.orthogonal_init(3, n_in, n_out, sigma_w2=2.0)
+    s2 = 2.0 * max(1.0, n_out / n_in)
+    G = W.T @ W if n_in >= n_out else W @ W.T
+    np.testing.assert_allclose(G, s2 * np.eye(min(n_in, n_out)), atol=1e-12)
+    assert np.isclose(np.sum(W**2) / W.size, 2.0 / n_in, rtol=1e-12)
+
+
+def test_mlp_init_seed_dtype_and_errors():
+    """Same seed and same Generator give identical parameters; bad arguments are named."""
+    a = nn.mlp_init(5, [3, 4, 2], dtype=np.float32)
+    b = nn.mlp_init(np.random.default_rng(5), [3, 4, 2], dtype=np.float32)
+    for x, y in zip(tree_leaves(a), tree_leaves(b)):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == np.float32
+    with pytest.raises(ValueError, match="sigma_w2"):
+        nn.mlp_init(0, [3, 2], sigma_w2=-1.0)
+    with pytest.raises(ValueError, match=r"sizes\[1\]"):
+        nn.mlp_init(0, [3, 0])
+    with pytest.raises(TypeError, match="rng_or_seed"):
+        nn.mlp_init(0.5, [3, 2])
+    with pytest.raises(ValueError, match="activation"):
+        nn.mlp_apply(a, np.ones((1, 3)), activation="nope")
+    with pytest.raises(ValueError, match="init"):
+        nn.mlp_init(0, [3, 2], init="xavier")
+
+
+@pytest.mark.parametrize("act", sorted(nn.ACTIVATIONS))
+def test_mlp_apply_matches_numpy_and_gradient_matches_fd(act):
+    """Forward against a hand-written numpy MLP; parameter gradient against finite differences."""
+    from scipy.special import erf, expit
+
+    ref = {
+        "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": expit,
+        "linear": lambda z: z, "identity": lambda z: z, "softplus": lambda z: np.log1p(np.exp(z)),
+        "erf": erf, "hard_tanh": lambda z: np.clip(z, -1, 1), "swish": lambda z: z * expit(z),
+        "elu": lambda z: np.where(z > 0, z, np.expm1(z)), "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
+        "sin": np.sin,
+    }[act]
+    p = nn.mlp_init(1, [3, 5, 4, 2], sigma_w2=1.5, sigma_b2=0.1)
+    x = np.random.default_rng(2).normal(size=(6, 3))
+    h = x
+    for i, l in enumerate(p):
+        h = h @ l["W"] + l["b"]
+        if i < 2:
+            h = ref(h)
+    np.testing.assert_allclose(nn.mlp_apply(p, x, act), h, rtol=1e-13, atol=1e-14)
+    f = lambda p: anp.sum(anp.sin(nn.mlp_apply(p, x, act)))
+    assert rel_error(grad(f)(p), numerical_grad(f, (p,))) < 1e-6
+
+
+def _adam_reference(p, grads_seq, lr, b1, b2, eps):
+    """Kingma & Ba (2015), Algorithm 1, written out."""
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    out = []
+    for t, g in enumerate(grads_seq, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        out.append(p)
+    return out
+
+
+def test_adam_pure_and_inplace_follow_the_algorithm():
+    """Pure and in-place Adam against Kingma & Ba's Algorithm 1 written out in numpy."""
+    r = np.random.default_rng(0)
+    p0 = r.normal(size=(3, 2))
+    gs = [r.normal(size=(3, 2)) for _ in range(6)]
+    ref = _adam_reference(p0, gs, 0.01, 0.5, 0.99, 1e-8)
+    opt = optim.adam(0.01, b1=0.5, b2=0.99)
+    params = {"w": p0.copy()}
+    state = opt.init(params)
+    ip = {"w": p0.copy()}
+    fast = optim.adam_inplace(ip, lr=0.01, b1=0.5, b2=0.99)
+    for g, pr in zip(gs, ref):
+        params, state = opt.update({"w": g}, state, params)
+        fast.step({"w": g})
+        np.testing.assert_allclose(params["w"], pr, rtol=1e-13)
+        np.testing.assert_allclose(ip["w"], pr, rtol=1e-12)
+    assert state.count == 6
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_adam_inplace_many_leaves_flat_and_mixed_dtypes(mixed):
+    """Several leaves (one flat moment buffer; or per-leaf buffers when dtypes differ) follow
+    the written-out algorithm leaf by leaf."""
+    r = np.random.default_rng(2)
+    shapes = [(3, 2), (4,), (2, 2, 2), ()]
+    p0 = [r.normal(size=s) for s in shapes]
+    if mixed:
+        p0[1] = p0[1].astype(np.float32)
+    ps = {"a": [x.copy() for x in p0[:2]], "b": (p0[2].copy(), p0[3].copy())}
+    opt = optim.adam_inplace(ps, lr=0.05, b1=0.8, b2=0.95, eps=1e-6)
+    assert opt.flat is (not mixed)
+    gs = [[r.normal(size=s).astype(x.dtype) for s, x in zip(shapes, p0)] for _ in range(4)]
+    for k, x in enumerate(p0):
+        ref = _adam_reference(x, [g[k] for g in gs], 0.05, 0.8, 0.95, 1e-6)[-1]
+        if k == 0:
+            for g in gs:
+                opt.step({"a": g[:2], "b": (g[2], g[3])})
+        got = tree_leaves(ps)[k]
+        np.testing.assert_allclose(got, ref, rtol=1e-5 if got.dtype == np.float32 else 1e-12)
+
+
+def test_sgd_momentum_pure_and_inplace():
+    """Against the heavy-ball / Nesterov recursions written out in numpy."""
+    r = np.random.default_rng(1)
+    p0 = r.normal(size=4)
+    gs = [r.normal(size=4) for _ in range(4)]
+    for nesterov in (False, True):
+        opt = optim.momentum(0.1, mass=0.8, nesterov=nesterov)
+        p, s = p0.copy(), None
+        s = opt.init(p)
+        ip = p0.copy()
+        fast = optim.momentum_inplace([ip], lr=0.1, mass=0.8, nesterov=nesterov)
+        pr, v = p0.copy(), np.zeros(4)
+        for g in gs:
+            v = 0.8 * v + g
+            pr = pr - 0.1 * ((g + 0.8 * v) if nesterov else v)
+            p, s = opt.update(g, s, p)
+            fast.step([g])
+        np.testing.assert_allclose(p, pr, rtol=1e-14)
+        np.testing.assert_allclose(ip, pr, rtol=1e-14)
+    opt = optim.sgd(0.5)
+    p, s = opt.update({"a": np.ones(2)}, opt.init(None), {"a": np.zeros(2)})
+    np.testing.assert_array_equal(p["a"], [-0.5, -0.5])
+    ip = np.zeros(2)
+    optim.sgd_inplace([ip], lr=0.5).step([np.ones(2)])
+    np.testing.assert_array_equal(ip, [-0.5, -0.5])
+    with pytest.raises(ValueError, match="b1"):
+        optim.adam(0.1, b1=1.0)
+    with pytest.raises(TypeError, match="leaf 0"):
+        optim.adam_inplace([np.arange(3)])
+
+
+def test_gradient_through_sgd_steps_closed_form():
+    """Inner loss (theta - a)^2 / 2 minimised by K SGD steps from theta0 = 0:
+    theta_K = a (1 - (1 - lr)^K), so d theta_K^2 / da = 2 a (1 - (1-lr)^K)^2."""
+    lr, K = 0.3, 5
+    opt = optim.sgd(lr)
+
+    def outer(a):
+        th = 0.0 * a
+        s = opt.init(th)
+        for _ in range(K):
+            g = grad(lambda t: anp.sum((t - a) ** 2) / 2)(th)
+            th, s = opt.update(g, s, th)
+        return anp.sum(th**2)
+
+    a = np.array([1.3])
+    assert np.isclose(grad(outer)(a)[0], 2 * a[0] * (1 - (1 - lr) ** K) ** 2, rtol=1e-14)
+
+
+def _tiny_gan(seed=0):
+    r = np.random.default_rng(seed)
+    G = nn.mlp_init(r, [2, 4, 2], sigma_w2=1.0, sigma_b2=0.05)
+    D = nn.mlp_init(r, [2, 5, 1], sigma_w2=1.0, sigma_b2=0.05)
+    z = r.normal(size=(8, 2))
+    xr = r.normal(size=(8, 2)) + 1.0
+    return G, D, z, xr
+
+
+def _d_loss(D, G, z, xr):
+    fake = nn.mlp_apply(G, z, "tanh")
+    lr_ = nn.mlp_apply(D, xr, "tanh")
+    lf = nn.mlp_apply(D, fake, "tanh")
+    return -anp.mean(anp.log_sigmoid(lr_)) - anp.mean(anp.log_sigmoid(-lf))
+
+
+def _unrolled_g_loss(G, D, z, xr, K=5):
+    """Metz et al. (2017): the generator loss against the discriminator after K Adam steps,
+    each step differentiated through (second-order terms included)."""
+    opt = optim.adam(0.05, b1=0.5)
+    s = opt.init(D)
+    for _ in range(K):
+        gD = grad(_d_loss)(D, G, z, xr)
+        D, s = opt.update(gD, s, D)
+    fake = nn.mlp_apply(G, z, "tanh")
+    return -anp.mean(anp.log_sigmoid(nn.mlp_apply(D, fake, "tanh")))
+
+
+def test_unrolled_k5_adam_generator_gradient_vs_finite_differences():
+    G, D, z, xr = _tiny_gan()
+    val, g = value_and_grad(_unrolled_g_loss)(G, D, z, xr)
+    gn = numerical_grad(_unrolled_g_loss, (G, D, z, xr))
+    assert rel_error(g, gn) < 1e-6
+    # the unrolling matters: the K = 0 gradient differs
+    g0 = grad(lambda G: _unrolled_g_loss(G, D, z, xr, K=0))(G)
+    assert rel_error(g0, g) > 1e-3
+
+
+def test_unrolled_float32_runs_and_keeps_dtype():
+    """Second-order gradients through Adam in float32 stay float32 and finite."""
+    G, D, z, xr = _tiny_gan(1)
+    to32 = lambda t: tree_map(lambda a: np.asarray(a, np.float32), t)
+    g = grad(_unrolled_g_loss)(to32(G), to32(D), to32(z), to32(xr))
+    assert all(l.dtype == np.float32 and np.all(np.isfinite(l)) for l in tree_leaves(g))
+
+
+def test_adam_through_zero_gradient_entries_is_finite():
+    """A parameter whose gradient is always exactly 0 (a dead ReLU: v = 0, but the zero still
+    depends on the outer variable) must not produce NaN in the unrolled gradient
+    (d sqrt(v)/dv = inf times dv/dg = 0). Oracle: finite differences."""
+    opt = optim.adam(0.1)
+
+    def outer(a):
+        w = {"used": np.ones(2), "dead": np.ones(2)}
+        s = opt.init(w)
+        for _ in range(3):
+            gw = grad(lambda w: anp.sum((w["used"] * a - 1.0) ** 2) + anp.sum(anp.relu(-w["dead"] * a)))(w)
+            w, s = opt.update(gw, s, w)
+        return anp.sum(w["used"] ** 2) + anp.sum(w["dead"])
+
+    g = grad(outer)(np.array([0.7, 1.4]))
+    assert np.all(np.isfinite(g))
+    gn = numerical_grad(outer, (np.array([0.7, 1.4]),))
+    assert rel_error(g, gn) < 1e-6
+
+
+def test_fused_dense_shared_cotangent_and_higher_order():
+    """Two fused ReLU layers receive the same cotangent object from an add (aliasing): the
+    in-place ReLU backward must not corrupt it. Also the HVP through fused tanh/relu layers.
+    Oracle: finite differences of the loss and of the gradient."""
+    p = nn.mlp_init(4, [3, 6, 6, 2], sigma_b2=0.2)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+
+    def f(p):
+        h = nn.dense_apply(p[0], x, "relu") + nn.dense_apply(p[0], x * 0.5 + 0.1, "relu")
+        h = nn.dense_apply(p[1], h, "relu") * 1.0 + nn.dense_apply(p[1], h, "tanh")
+        return anp.sum(anp.sin(nn.dense_apply(p[2], h)))
+
+    assert rel_error(grad(f)(p), numerical_grad(f, (p,))) < 1e-6
+    v = tree_map(lambda a: np.random.default_rng(a.size).normal(size=a.shape), p)
+    vdot = lambda a, b: sum(anp.sum(x * y) for x, y in zip(tree_leaves(a), tree_leaves(b)))
+    hv = grad(lambda q: vdot(grad(f)(q), v))(p)
+    h = 1e-5
+    fd = tree_map(lambda a, b: (a - b) / (2 * h),
+                  grad(f)(tree_map(lambda a, b: a + h * b, p, v)),
+                  grad(f)(tree_map(lambda a, b: a - h * b, p, v)))
+    assert rel_error(hv, fd) < 1e-6
+
+
+def test_dense_apply_shapes_and_dtypes():
+    """1-D and 3-D inputs and a float32 layer: same as the unfused x @ W + b."""
+    layer = nn.dense_init(0, 3, 4, sigma_b2=0.5)
+    for x in (np.ones(3), np.random.default_rng(1).normal(size=(2, 5, 3))):
+        for act in ("relu", "tanh", "linear"):
+            ref = nn.get_activation(act)(x @ layer["W"] + layer["b"])
+            np.testing.assert_allclose(nn.dense_apply(layer, x, act), ref, rtol=1e-14)
+            f = lambda l: anp.sum(anp.sin(nn.dense_apply(l, x, act)))
+            assert rel_error(grad(f)(layer), numerical_grad(f, (layer,))) < 1e-6
+    l32 = tree_map(lambda a: a.astype(np.float32), layer)
+    g = grad(lambda l: anp.sum(nn.dense_apply(l, np.ones((2, 3), np.float32), "relu")))(l32)
+    assert g["W"].dtype == np.float32 and g["b"].dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_loop_reaches_least_squares_solution(dtype):
+    """End to end: value_and_grad + adam_inplace on a linear model converge to the
+    least-squares solution (oracle: numpy.linalg.lstsq)."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(64, 3)).astype(dtype)
+    y = (X @ np.array([[1.5], [-2.0], [0.5]]) + 0.3 + 0.1 * r.normal(size=(64, 1))).astype(dtype)
+    params = nn.mlp_init(1, [3, 1], dtype=dtype)
+    vg = value_and_grad(lambda p: anp.mean((nn.mlp_apply(p, X) - y) ** 2))
+    opt = optim.adam_inplace(params, lr=0.05)
+    for _ in range(1500):
+        loss, g = vg(params)
+        opt.step(g)
+    A = np.hstack([X, np.ones((64, 1))]).astype(np.float64)
+    coef = np.linalg.lstsq(A, y.astype(np.float64), rcond=None)[0]
+    np.testing.assert_allclose(params[0]["W"][:, 0], coef[:3, 0], atol=2e-3)
+    np.testing.assert_allclose(params[0]["b"], coef[3], atol=2e-3)
+    assert params[0]["W"].dtype == dtype and np.asarray(loss).dtype == dtype
