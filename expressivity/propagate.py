@@ -17,7 +17,6 @@ from numbers import Real
 
 import numpy as np
 
-from . import _gaussian
 from .activations import get_activation
 from .curves import Curve, great_circle
 from .measures import CurveMeasures, layer_measures
@@ -136,7 +135,16 @@ def circle_q(activation, sigma_w2: float, sigma_b2: float, q0=None) -> float:
         if isinstance(q0, bool) or not isinstance(q0, Real) or not np.isfinite(q0) or q0 <= 0:
             raise ValueError(f"q0 must be a finite squared length per unit > 0; got {q0!r}")
         return float(q0)
-    q = _gaussian.q_star(act, sigma_w2, sigma_b2)
+    import meanfield as mf  # the theory owns q*; imported here to keep `import expressivity` cheap
+
+    if isinstance(activation, mf.Activation):
+        theory_act = activation
+    elif act.name in mf.BUILTIN_NAMES:
+        theory_act = mf.get_activation(act.name)
+    else:
+        raise ValueError(f"q* of the custom activation {act.name!r} is unknown to meanfield: pass "
+                         "q0, or build it with meanfield.Activation.from_sympy")
+    q = float(mf.q_star(theory_act, sigma_w2, sigma_b2))
     if q == 0.0 or not np.isfinite(q):
         raise ValueError(f"q* = {q} for {act.name} at sigma_w2={sigma_w2}, sigma_b2={sigma_b2}: "
                          "no finite non-zero fixed point to place the circle at; pass q0 > 0")

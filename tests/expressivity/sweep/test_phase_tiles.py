@@ -153,7 +153,7 @@ def test_real_meanfield_phase_diagram_tiled_equals_one_call(tmp_path):
     sw, sb = np.linspace(0.5, 3.0, 7), np.linspace(0.0, 0.2, 5)
     res = sweep.tiled_phase_diagram("tanh", sw, sb, tmp_path / "s", tile=(3, 2), executor="inprocess",
                                     progress=False)
-    _assert_same(res, sw, sb, pd=meanfield.phase_diagram, rtol=1e-12)
+    _assert_same(res, sw, sb, pd=meanfield.phase_diagram, rtol=1e-10)  # Newton warm-starts along rows: tiles agree to the solver tolerance, not bit for bit
     for f in FIELDS:  # inf (unbounded depth scales) in the same places
         direct = np.asarray(getattr(meanfield.phase_diagram("tanh", sigma_w2=sw, sigma_b2=sb), f))
         np.testing.assert_array_equal(np.isinf(res[f]), np.isinf(direct))
