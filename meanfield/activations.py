@@ -145,8 +145,6 @@ class Activation:
         d1 = sp.diff(expr, symbol)
         d2 = sp.diff(d1, symbol)
         fns = tuple(sp.lambdify(symbol, e, modules="math") for e in (expr, d1, d2))
-        # lambdify of a constant returns a constant; make sure float64 comes out
-        fns = tuple(_as_float_fn(f) for f in fns)
         if odd is None:
             odd = sp.simplify(expr.subs(symbol, -symbol) + expr) == 0
         kinks = tuple(sorted(float(k) for k in kinks))
@@ -157,19 +155,6 @@ class Activation:
             except Exception as err:  # numba typing errors are long; keep the cause
                 raise ValueError(f"cannot compile derivative {i} of {expr} with numba: {err}") from err
         return act
-
-
-def _as_float_fn(f):
-    def g(x):
-        return float(f(x)) * 1.0
-
-    try:  # numba can compile the lambdified function directly; wrap only if needed
-        import numba
-
-        numba.njit(f)(0.3)
-        return f
-    except Exception:
-        return g
 
 
 _BUILTINS = {

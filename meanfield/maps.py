@@ -75,6 +75,10 @@ def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
             hi, lo = lo, 0.5 * lo
             if lo < Q_MIN:
                 return 0.0
+        if gap(hi) >= 0.0:  # hi sits on the root within rounding
+            return hi
+    if gap(hi) == 0.0:
+        return hi
     return _brentq()(gap, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
 
 

@@ -156,3 +156,13 @@ def test_chi_values():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_sympy_activation_q_star_on_an_exact_node():
+    """Oracle: phi = 2x gives q* = sigma_b2 / (1 - 4 sigma_w2); the bracket lands on the root."""
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    act = mf.Activation.from_sympy(2 * x, x)
+    assert mf.q_star(act, 0.2, 0.1) == pytest.approx(0.5, rel=1e-14)
+    assert mf.chi1(act, 0.2, 0.1) == pytest.approx(0.8, rel=1e-14)
