@@ -196,9 +196,9 @@ def two_d(act: Activation, kind: str, c: float, q: float) -> float:
         return val
     if act.smooth:
         if kind == "C":
-            return quad.expect_pair_smooth(phi, phi, c, q)
+            return quad.expect_pair_smooth(phi, c, q)
         if kind == "Dc":
-            return quad.expect_pair_smooth(dphi, dphi, c, q)
+            return quad.expect_pair_smooth(dphi, c, q)
         return quad.expect_half_sq_diff_smooth(phi, c, q)
     inner = _INNER.get(act.name)
     if inner is None:

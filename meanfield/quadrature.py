@@ -78,27 +78,30 @@ def expect(g, q: float, kinks=()) -> float:
     return float(np.dot(w, g(math.sqrt(q) * z)))
 
 
-def expect_pair_smooth(g1, g2, c: float, q: float) -> float:
-    """E[g1(u1) g2(u2)], u ~ N(0, q [[1, c], [c, 1]]), for analytic g1, g2."""
+def _half_line(z, w):
+    """Fold a symmetric rule onto z >= 0 (for integrands even in z)."""
+    keep = z >= 0.0
+    w = np.where(z > 0.0, 2.0 * w, w)[keep]
+    return z[keep], w
+
+
+def _rotated(c: float, q: float):
     a = math.sqrt(max(0.0, 0.5 * q * (1.0 + c)))
     b = math.sqrt(max(0.0, 0.5 * q * (1.0 - c)))
     x, wx = trapezoid_nodes(a)
-    y, wy = trapezoid_nodes(b)
-    # y -> -y swaps u1 and u2: fold onto y >= 0 when g1 == g2 (integrand symmetric)
-    ax = (a * x)[:, None]
-    by = (b * y)[None, :]
-    vals = g1(ax + by) * g2(ax - by)
-    return float(wx @ vals @ wy)
+    y, wy = _half_line(*trapezoid_nodes(b))   # y -> -y swaps u1 and u2
+    return (a * x)[:, None], wx, (b * y)[None, :], wy
+
+
+def expect_pair_smooth(g, c: float, q: float) -> float:
+    """E[g(u1) g(u2)], u ~ N(0, q [[1, c], [c, 1]]), for analytic g."""
+    ax, wx, by, wy = _rotated(c, q)
+    return float(wx @ (g(ax + by) * g(ax - by)) @ wy)
 
 
 def expect_half_sq_diff_smooth(g, c: float, q: float) -> float:
     """(1/2) E[(g(u1) - g(u2))^2] = E[g^2] - E[g(u1) g(u2)], without the cancellation near c = 1."""
-    a = math.sqrt(max(0.0, 0.5 * q * (1.0 + c)))
-    b = math.sqrt(max(0.0, 0.5 * q * (1.0 - c)))
-    x, wx = trapezoid_nodes(a)
-    y, wy = trapezoid_nodes(b)
-    ax = (a * x)[:, None]
-    by = (b * y)[None, :]
+    ax, wx, by, wy = _rotated(c, q)
     d = g(ax + by) - g(ax - by)
     return float(0.5 * (wx @ (d * d) @ wy))
 
