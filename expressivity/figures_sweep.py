@@ -5,7 +5,7 @@ Schoenholz et al. 2017, Fig. 1) on an ``n_w x n_b`` grid through
 :func:`expressivity.sweep.tiled_phase_diagram`: each tile is one sweep cell, stored
 atomically under ``cache_dir`` (an interrupted run resumes with the missing tiles) and run
 on any executor (local processes, a dask cluster). The tiles are read back as one labelled
-array and drawn with :meth:`meanfield.PhaseDiagram.plot`.
+array and drawn as images with the critical line.
 """
 from __future__ import annotations
 
@@ -33,15 +33,13 @@ def phase_diagram_tiled(activation="tanh", n_w=2048, n_b=2048, sigma_w2_range=(0
 
     Each panel shows the field, the chi1 = 1 contour of the computed chi1 (gold on the chi1
     panel, white on the c* panel) and the critical line of :func:`meanfield.critical_line`
-    (dashed black; an independent computation that the contour must follow). ``tile`` is the number of points per tile
-    along sigma_w2 and sigma_b2; ``executor`` is as in :func:`expressivity.sweep.run`
-    (None: local processes on all cores). Without ``cache_dir`` the tiles go to a temporary
+    (dashed black; an independent computation that the contour must follow). ``tile`` is the
+    number of points per tile along sigma_w2 and sigma_b2; ``executor`` is as in
+    :func:`expressivity.sweep.run` (None: local processes on all cores). Without ``cache_dir`` the tiles go to a temporary
     directory that is removed afterwards.
     """
     import matplotlib.pyplot as plt
     from matplotlib import colors
-
-    import meanfield as mf
 
     from . import sweep
 
@@ -59,26 +57,29 @@ def phase_diagram_tiled(activation="tanh", n_w=2048, n_b=2048, sigma_w2_range=(0
         res = sweep.tiled_phase_diagram(activation, sw, sb, Path(cache_dir) / "phase_tiles", tile=tile,
                                         executor=executor, progress=progress)
     name = activation if isinstance(activation, str) else getattr(activation, "name", str(activation))
-    pd = mf.PhaseDiagram(name, sw, sb, *(res[f] for f in mf.PhaseDiagram.FIELDS))
     wc, bc = _critical_line_in(activation, sigma_w2_range, sigma_b2_range)
+    chi1, c_star = res["chi1"], res["c_star"]
+    crosses = bool(np.nanmin(chi1) < 1 < np.nanmax(chi1))
+    # the grids are uniform, so an image with cell-centred extent draws every point exactly
+    # (and 2048 x 2048 renders in a fraction of the time pcolormesh takes)
+    dw, db = sw[1] - sw[0], sb[1] - sb[0]
+    extent = (sb[0] - db / 2, sb[-1] + db / 2, sw[0] - dw / 2, sw[-1] + dw / 2)
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    chi1 = np.asarray(pd.chi1)
     finite = chi1[np.isfinite(chi1)]
-    ax = axes[0]
-    norm = None
-    if finite.size and finite.min() < 1 < finite.max():
-        norm = colors.TwoSlopeNorm(vcenter=1.0, vmin=finite.min(), vmax=finite.max())
-    mesh = ax.pcolormesh(sb, sw, np.ma.masked_invalid(chi1), shading="auto", cmap="RdBu_r", norm=norm,
-                         rasterized=True)
-    fig.colorbar(mesh, ax=ax, label=r"$\chi_1$")
-    if norm is not None:
-        ax.contour(sb, sw, chi1, levels=[1.0], colors="gold", linewidths=2.5)
-    ax.set(xlabel=r"$\sigma_b^2$", ylabel=r"$\sigma_w^2$", title=f"{name}: $\\chi_1$ (ordered < 1 < chaotic)")
-    pd.plot("c_star", ax=axes[1])
-    axes[1].set_title(f"{name}: $c^*$")
-    for ax in axes:
+    panels = (
+        (chi1, r"$\chi_1$", "RdBu_r", colors.TwoSlopeNorm(vcenter=1.0, vmin=finite.min(), vmax=finite.max())
+         if crosses else None, "gold", "(ordered < 1 < chaotic)"),
+        (c_star, r"$c^*$", "viridis", None, "w", "(1 in the ordered phase)"),
+    )
+    for ax, (z, label, cmap, norm, line, note) in zip(axes, panels):
+        image = ax.imshow(np.ma.masked_invalid(z), origin="lower", extent=extent, aspect="auto",
+                          interpolation="nearest", cmap=cmap, norm=norm)
+        fig.colorbar(image, ax=ax, label=label)
+        if crosses:
+            ax.contour(sb, sw, chi1, levels=[1.0], colors=line, linewidths=2.5)
         ax.plot(bc, wc, "k--", lw=1.2, label=r"$\chi_1 = 1$ (meanfield.critical_line)")
+        ax.set(xlabel=r"$\sigma_b^2$", ylabel=r"$\sigma_w^2$", title=f"{name}: {label} {note}")
     axes[0].legend(fontsize=7, loc="upper left")
     t = res.attrs["tile"]
     fig.suptitle(f"{n_w} x {n_b} grid in {-(-n_w // t[0])} x {-(-n_b // t[1])} tiles of {t[0]} x {t[1]} "

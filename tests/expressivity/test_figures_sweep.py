@@ -1,7 +1,7 @@
 """The tiled phase diagram figure (the sweep API's worked example).
 
 Oracles: one ``meanfield.phase_diagram`` call on the whole quick grid (the chi1 and c* the
-figure draws, read from its meshes, must equal it to the solver tolerance), and the tile
+figure draws, read from its images, must equal it to the solver tolerance), and the tile
 files on disk (a second run rewrites none)."""
 import numpy as np
 import pytest
@@ -10,11 +10,9 @@ import meanfield as mf
 from expressivity.figure_jobs import sweeps
 from expressivity.figures_sweep import phase_diagram_tiled
 
-def _mesh(ax):
-    from matplotlib.collections import QuadMesh
-
-    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
-    return np.ma.filled(mesh.get_array().astype(float), np.nan)
+def _image(ax):
+    (image,) = ax.images
+    return np.ma.filled(np.ma.asarray(image.get_array()).astype(float), np.nan)
 
 
 JOB = {j.name: j for j in sweeps.JOBS}["sweep_phase_diagram_tiled"]
@@ -32,7 +30,7 @@ def test_quick_tiled_phase_diagram_draws_one_calls_fields_and_resumes(tmp_path):
         sw = np.linspace(0.5, 5.0, kw["n_w"])
         sb = np.linspace(0.0, 2.0, kw["n_b"])
         direct = mf.phase_diagram(kw["activation"], sw, sb)
-        chi1, c_star = (_mesh(ax).reshape(sw.size, sb.size) for ax in fig.axes[:2])  # the two panels
+        chi1, c_star = (_image(ax) for ax in fig.axes[:2])  # the two panels, [i_w, i_b]
         np.testing.assert_allclose(chi1, direct.chi1, rtol=1e-10)
         np.testing.assert_allclose(c_star, direct.c_star, rtol=1e-10, atol=1e-12)
         assert np.nanmin(direct.chi1) < 1 < np.nanmax(direct.chi1), "the grid must cross the critical line"
