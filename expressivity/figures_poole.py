@@ -14,7 +14,7 @@ from ._ensembles import run_ensemble
 from .curves import great_circle
 from .measures import pca_projection, pca_spectrum
 from .networks import as_generator, draw_layers, random_network
-from .propagate import circle_network, circle_q, iterate_layers
+from .propagate import circle_network, circle_q, iterate_layers, propagate_circle
 
 POOLE_SIGMA_W = (1.3, 2.5, 4.0)
 POOLE_SIGMA_B = 0.3
@@ -117,20 +117,33 @@ def fig3_circle(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, width=1000, depth=40, n_poin
 
 
 def fig4_curve_geometry(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, depth=20,
-                        n_points=500, seeds=(0,)):
+                        n_points=500, seeds=(0,), cache_dir=None, executor=None, progress=False):
     """gbar^E, kappa_bar and the Grassmannian length against depth: Eq. 8 (lines) vs
-    simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E)."""
+    simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E).
+
+    The simulations are a sweep over sigma_w2 x seed of :func:`expressivity.propagate_circle`
+    (stored under ``cache_dir``, resumable; run on ``executor`` as in
+    :func:`expressivity.sweep.run`); the dots are the means over seeds, as in
+    :func:`expressivity.compare.circle_theory_vs_simulation`."""
+    from . import sweep
+
     plt = _plt()
+    mf = compare._meanfield()
+    grid = sweep.Grid(sigma_w2=[float(sw) ** 2 for sw in sigma_ws], seeds=[int(s) for s in seeds])
+    sims = run_ensemble("poole4_circles", propagate_circle, grid, cache_dir,
+                        fixed=dict(activation="tanh", sigma_b2=sigma_b ** 2, width=width, depth=depth,
+                                   n_points=n_points),
+                        executor=executor, progress=progress)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     l = np.arange(1, depth + 1)
     for i, sw in enumerate(sigma_ws):
-        r = compare.circle_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, width, depth, n_points,
-                                                seeds)
-        for ax, th, sim in ((axes[0], r.theory.gbar, r.simulation.gbar),
-                            (axes[1], np.sqrt(r.theory.kappa_bar2), np.sqrt(r.simulation.kappa_bar2)),
-                            (axes[2], r.theory.grassmannian_length, r.simulation.grassmannian_length)):
+        theory = mf.curve_theory("tanh", sw ** 2, sigma_b ** 2, depth)
+        sim = {f: sims[f][i].mean(axis=0) for f in ("gbar", "kappa_bar2", "grassmannian_length")}
+        for ax, th, s in ((axes[0], theory.gbar, sim["gbar"]),
+                          (axes[1], np.sqrt(theory.kappa_bar2), np.sqrt(sim["kappa_bar2"])),
+                          (axes[2], theory.grassmannian_length, sim["grassmannian_length"])):
             ax.plot(l, th, color=_COLORS[i], label=f"$\\sigma_w$={sw}")
-            ax.plot(l, sim, "o", ms=3, color=_COLORS[i])
+            ax.plot(l, s, "o", ms=3, color=_COLORS[i])
     for ax, name in zip(axes, ("$\\bar g^E$", "$\\bar\\kappa$", "$\\mathcal{L}^G$")):
         ax.set(yscale="log", xlabel="layer $l$", title=name)
     axes[0].legend(fontsize=8)

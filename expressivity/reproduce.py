@@ -29,9 +29,14 @@ from .figure_jobs import FigureJob, all_jobs
 MANIFEST = ".manifest.json"
 
 
+# where and how visibly cells run; never what a figure shows, so not part of its key
+_NOT_SETTINGS = ("executor", "progress")
+
+
 def _job_key(job: FigureJob, quick: bool) -> str:
+    kwargs = {k: v for k, v in job.kwargs(quick).items() if k not in _NOT_SETTINGS}
     payload = json.dumps(
-        {"target": job.target, "kwargs": job.kwargs(quick), "quick": quick, "version": __version__},
+        {"target": job.target, "kwargs": kwargs, "quick": quick, "version": __version__},
         sort_keys=True, default=repr,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

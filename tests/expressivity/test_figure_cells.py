@@ -84,3 +84,20 @@ def test_dichotomy_curves_are_seed_means_against_remaining_depth(plt):
         want = [np.mean([R.dichotomy_count(k, depth, depth + 1 - rem, 4, 8.0, 0.0, s) for s in seeds])
                 for rem in range(depth + 1)]
         np.testing.assert_array_equal(fig.axes[0].lines[a].get_ydata(), want)
+
+
+def test_fig4_dots_are_the_seed_means_of_compare(plt):
+    """Oracle: compare.circle_theory_vs_simulation (the pre-sweep path: one propagate_circle
+    per seed, averaged) for each sigma_w; theory lines are its Eq. 8 curves."""
+    from expressivity import compare
+
+    sigma_ws, seeds = (1.3, 4.0), (0, 2)
+    fig = P.fig4_curve_geometry(sigma_ws=sigma_ws, width=20, depth=3, n_points=24, seeds=seeds,
+                                executor="inprocess")
+    for i, sw in enumerate(sigma_ws):
+        r = compare.circle_theory_vs_simulation("tanh", sw ** 2, 0.3 ** 2, 20, 3, 24, seeds)
+        for ax, field, f in ((fig.axes[0], "gbar", np.asarray), (fig.axes[1], "kappa_bar2", np.sqrt),
+                             (fig.axes[2], "grassmannian_length", np.asarray)):
+            theory_line, dots = ax.lines[2 * i], ax.lines[2 * i + 1]
+            np.testing.assert_array_equal(dots.get_ydata(), f(getattr(r.simulation, field)))
+            np.testing.assert_array_equal(theory_line.get_ydata(), f(getattr(r.theory, field)))

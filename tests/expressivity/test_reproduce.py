@@ -100,6 +100,12 @@ def test_executor_and_progress_reach_jobs_that_take_them(tmp_path, monkeypatch):
     assert seen["sweeping"]["executor"] == 2 and seen["plain"] == 1.0
     key = json.loads((tmp_path / ".manifest.json").read_text())["s"]["key"]
     assert key == reproduce._job_key(jobs[0], quick=True)
+    assert key == reproduce._job_key(FigureJob("s", "_exec_fig_module:sweeping", uses_cache=True), quick=True)
+    assert key != reproduce._job_key(FigureJob("s", "_exec_fig_module:sweeping", quick={"value": 2.0}), True)
+    for flag, executor in (("0", "inprocess"), ("3", 3)):  # the command line: --workers N
+        assert reproduce.main(["--out", str(tmp_path), "--quick", "--force", "--no-progress",
+                               "--only", "s", "--workers", flag]) == 0
+        assert seen["sweeping"]["executor"] == executor
 
 
 def test_workers_option_is_checked(capsys):
