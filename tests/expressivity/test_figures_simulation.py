@@ -99,3 +99,30 @@ def test_figure_command_resumes_an_interrupted_ensemble_cell_by_cell(tmp_path, m
     third = _cells(store)
     assert set(third) == set(second) and all(third[p] == second[p] for p in second if p != victim)
     assert third[victim] != second[victim]
+
+
+def test_figure_command_runs_cells_on_a_dask_scheduler(tmp_path, monkeypatch):
+    """``expressivity-figures --scheduler ADDRESS`` runs a figure's sweep cells on a
+    dask.distributed cluster that the test starts (in-process workers). Oracles: the threads
+    the cell function ran on (the cluster's, never the main thread), the 6 stored cells, and a
+    rerun with ``--workers 0`` that rewrites none of them."""
+    import threading
+
+    distributed = pytest.importorskip("dask.distributed")
+    real, threads = figures_raghu.dichotomy_count, []
+
+    @functools.wraps(real)
+    def recording(**kw):
+        threads.append(threading.current_thread())
+        return real(**kw)
+
+    monkeypatch.setattr(figures_raghu, "dichotomy_count", recording)
+    only = ["--only", "raghu2017_dichotomies", "--quick", "--no-progress", "--out", str(tmp_path)]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert reproduce.main(only + ["--scheduler", cluster.scheduler_address]) == 0
+    assert len(threads) == 6 and threading.main_thread() not in threads
+    cells = _cells(tmp_path / ".cache" / "raghu2017_dichotomies")
+    assert len(cells) == 6 and (tmp_path / "raghu2017_dichotomies.png").exists()
+    assert reproduce.main(only + ["--force", "--workers", "0"]) == 0
+    assert len(threads) == 6 and _cells(tmp_path / ".cache" / "raghu2017_dichotomies") == cells
