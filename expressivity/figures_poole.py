@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import compare
-from ._cache import cached
+from ._ensembles import run_ensemble
 from .curves import great_circle
 from .measures import pca_projection, pca_spectrum
-from .networks import as_generator, random_network
-from .propagate import circle_network, circle_q, iterate_layers
+from .networks import as_generator, draw_layers, random_network
+from .propagate import circle_network, circle_q, iterate_layers, propagate_circle
 
 POOLE_SIGMA_W = (1.3, 2.5, 4.0)
 POOLE_SIGMA_B = 0.3
@@ -117,20 +117,33 @@ def fig3_circle(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, width=1000, depth=40, n_poin
 
 
 def fig4_curve_geometry(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, depth=20,
-                        n_points=500, seeds=(0,)):
+                        n_points=500, seeds=(0,), cache_dir=None, executor=None, progress=False):
     """gbar^E, kappa_bar and the Grassmannian length against depth: Eq. 8 (lines) vs
-    simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E)."""
+    simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E).
+
+    The simulations are a sweep over sigma_w2 x seed of :func:`expressivity.propagate_circle`
+    (stored under ``cache_dir``, resumable; run on ``executor`` as in
+    :func:`expressivity.sweep.run`); the dots are the means over seeds, as in
+    :func:`expressivity.compare.circle_theory_vs_simulation`."""
+    from . import sweep
+
     plt = _plt()
+    mf = compare._meanfield()
+    grid = sweep.Grid(sigma_w2=[float(sw) ** 2 for sw in sigma_ws], seeds=[int(s) for s in seeds])
+    sims = run_ensemble("poole4_circles", propagate_circle, grid, cache_dir,
+                        fixed=dict(activation="tanh", sigma_b2=sigma_b ** 2, width=width, depth=depth,
+                                   n_points=n_points),
+                        executor=executor, progress=progress)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     l = np.arange(1, depth + 1)
     for i, sw in enumerate(sigma_ws):
-        r = compare.circle_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, width, depth, n_points,
-                                                seeds)
-        for ax, th, sim in ((axes[0], r.theory.gbar, r.simulation.gbar),
-                            (axes[1], np.sqrt(r.theory.kappa_bar2), np.sqrt(r.simulation.kappa_bar2)),
-                            (axes[2], r.theory.grassmannian_length, r.simulation.grassmannian_length)):
+        theory = mf.curve_theory("tanh", sw ** 2, sigma_b ** 2, depth)
+        sim = {f: sims[f][i].mean(axis=0) for f in ("gbar", "kappa_bar2", "grassmannian_length")}
+        for ax, th, s in ((axes[0], theory.gbar, sim["gbar"]),
+                          (axes[1], np.sqrt(theory.kappa_bar2), np.sqrt(sim["kappa_bar2"])),
+                          (axes[2], theory.grassmannian_length, sim["grassmannian_length"])):
             ax.plot(l, th, color=_COLORS[i], label=f"$\\sigma_w$={sw}")
-            ax.plot(l, sim, "o", ms=3, color=_COLORS[i])
+            ax.plot(l, s, "o", ms=3, color=_COLORS[i])
     for ax, name in zip(axes, ("$\\bar g^E$", "$\\bar\\kappa$", "$\\mathcal{L}^G$")):
         ax.set(yscale="log", xlabel="layer $l$", title=name)
     axes[0].legend(fontsize=8)
@@ -149,10 +162,53 @@ def _readout_error(F, Y, lam=1e-10):
     return np.sum((pred - Y) ** 2, axis=0) / np.sum(Y ** 2, axis=0)
 
 
+def _fig5_inputs(sigma_w2, sigma_b2, input_dim, n_points, frequencies, seed):
+    """Generator after drawing the input circle, the circle X on [0, pi) at q*, and targets Y."""
+    rng = as_generator(seed)
+    qs = circle_q("tanh", sigma_w2, sigma_b2)
+    theta = np.pi * np.arange(n_points) / n_points
+    u0, u1 = great_circle(input_dim, 4, 1.0, seed=rng).x[:2] / np.sqrt(input_dim)
+    r = np.sqrt(input_dim * max(qs - sigma_b2, 1e-12) / sigma_w2)   # sigma_w2 ||x||^2/d + sigma_b2 = q*
+    X = r * (np.cos(theta)[:, None] * u0 + np.sin(theta)[:, None] * u1)
+    Y = np.cos(theta[:, None] * np.asarray(frequencies, dtype=float)[None, :])
+    return rng, X, Y
+
+
+def fig5_deep_cell(seed, *, sigma_w2, sigma_b2, input_dim, n_points, depths, width, frequencies):
+    """Sweep cell of Fig. 5, deep features: readout error ``(len(depths), len(frequencies))``.
+
+    One network of ``max(depths)`` tanh layers of width ``width``, drawn after the circle
+    from ``seed``; the features are its post-activations at each depth in ``depths``."""
+    rng, X, Y = _fig5_inputs(sigma_w2, sigma_b2, input_dim, n_points, frequencies, seed)
+    error, z = [], X
+    for d, (W, b) in enumerate(draw_layers(rng, input_dim, [width] * max(depths), sigma_w2, sigma_b2), 1):
+        z = np.tanh(z @ W.T + b)   # one layer in memory
+        if d in depths:
+            error.append(_readout_error(z, Y))
+    return {"error": np.array(error)}
+
+
+def fig5_shallow_cell(shallow_width, seed, *, sigma_w2, sigma_b2, input_dim, n_points, depths, width,
+                      shallow_widths, frequencies):
+    """Sweep cell of Fig. 5, one hidden layer of width ``shallow_width``: readout error per frequency.
+
+    The shallow networks are drawn from the same generator as the deep one, after it and in the
+    order of ``shallow_widths`` (as one sequential run would draw them); the cell replays those
+    draws so that every cell is independent and the numbers do not depend on which cells ran."""
+    rng, X, Y = _fig5_inputs(sigma_w2, sigma_b2, input_dim, n_points, frequencies, seed)
+    for _ in draw_layers(rng, input_dim, [width] * max(depths), sigma_w2, sigma_b2):
+        pass
+    for k in shallow_widths:
+        net = random_network(input_dim, [k], None, "tanh", sigma_w2, sigma_b2, seed=rng)
+        if k == shallow_width:
+            return {"error": _readout_error(net.forward(X, post_activation=True)[0], Y)}
+    raise ValueError(f"shallow_width={shallow_width} is not in shallow_widths={shallow_widths}")
+
+
 def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_points=10_000,
                          depths=(1, 3, 5, 7, 9, 11, 13), width=1000,
                          shallow_widths=(100, 300, 1000, 3000), frequencies=tuple(range(1, 41)),
-                         seed=0, cache_dir=None):
+                         seed=0, cache_dir=None, executor=None, progress=False):
     """Deep vs shallow random features: ridge readout of cos(f theta) on half a great circle.
 
     The input circle (``input_dim``-d, ``n_points`` angles on [0, pi)) is scaled so that the
@@ -160,41 +216,32 @@ def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_po
     at each depth, or of one hidden layer of each shallow width. Error: relative squared error
     of the least-squares readout over all angles (what the features can represent; keep
     ``n_points`` well above the widths), per frequency f.
+
+    The deep network and each shallow one are sweep cells (:func:`fig5_deep_cell`,
+    :func:`fig5_shallow_cell`) stored under ``cache_dir`` (resumable) and run on ``executor``
+    (as in :func:`expressivity.sweep.run`: None = local processes, ``"inprocess"``, an
+    Executor or a dask Client).
     """
+    from . import sweep
+
     plt = _plt()
-    sw2, sb2 = sigma_w ** 2, sigma_b ** 2
-    freqs = np.asarray(frequencies, dtype=float)
-
-    def compute():
-        rng = as_generator(seed)
-        qs = circle_q("tanh", sw2, sb2)
-        theta = np.pi * np.arange(n_points) / n_points
-        u0, u1 = great_circle(input_dim, 4, 1.0, seed=rng).x[:2] / np.sqrt(input_dim)
-        r = np.sqrt(input_dim * max(qs - sb2, 1e-12) / sw2)   # sigma_w2 ||x||^2/d + sigma_b2 = q*
-        X = r * (np.cos(theta)[:, None] * u0 + np.sin(theta)[:, None] * u1)
-        Y = np.cos(theta[:, None] * freqs[None, :])
-        deep = random_network(input_dim, [width] * max(depths), None, "tanh", sw2, sb2, seed=rng)
-        out = {"deep": {}, "shallow": {}}
-        z = X
-        for d, (W, b) in enumerate(zip(deep.weights, deep.biases), 1):  # one layer in memory
-            z = np.tanh(z @ W.T + b)
-            if d in depths:
-                out["deep"][str(d)] = _readout_error(z, Y).tolist()
-        for k in shallow_widths:
-            net = random_network(input_dim, [k], None, "tanh", sw2, sb2, seed=rng)
-            out["shallow"][str(k)] = _readout_error(net.forward(X, post_activation=True)[0], Y).tolist()
-        return out
-
-    key = dict(fig="poole5", sigma_w=sigma_w, sigma_b=sigma_b, input_dim=input_dim, n=n_points,
-               depths=list(depths), width=width, shallow=list(shallow_widths),
-               freqs=list(map(float, freqs)), seed=seed)
-    res = cached(cache_dir, key, compute)
+    depths, shallow_widths = tuple(int(d) for d in depths), tuple(int(k) for k in shallow_widths)
+    freqs = tuple(float(f) for f in frequencies)
+    fixed = dict(sigma_w2=sigma_w ** 2, sigma_b2=sigma_b ** 2, input_dim=input_dim, n_points=n_points,
+                 depths=depths, width=width, frequencies=freqs)
+    deep = run_ensemble("poole5_deep", fig5_deep_cell, sweep.Grid(seeds=[seed]), cache_dir,
+                        fixed=fixed, executor=executor, progress=progress)["error"][0]
+    shallow = run_ensemble("poole5_shallow", fig5_shallow_cell,
+                           sweep.Grid(shallow_width=shallow_widths, seeds=[seed]), cache_dir,
+                           fixed=dict(fixed, shallow_widths=shallow_widths), executor=executor,
+                           progress=progress)["error"][:, 0]
+    freqs = np.asarray(freqs)
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     cmap = plt.get_cmap("viridis")
     for i, d in enumerate(depths):
-        ax0.plot(freqs, res["deep"][str(d)], color=cmap(i / max(1, len(depths) - 1)), label=f"depth {d}")
+        ax0.plot(freqs, deep[i], color=cmap(i / max(1, len(depths) - 1)), label=f"depth {d}")
     for i, k in enumerate(shallow_widths):
-        ax1.plot(freqs, res["shallow"][str(k)], color=cmap(i / max(1, len(shallow_widths) - 1)),
+        ax1.plot(freqs, shallow[i], color=cmap(i / max(1, len(shallow_widths) - 1)),
                  label=f"1 layer, width {k}")
     ax0.set(yscale="log", xlabel="frequency f of cos(f theta)", ylabel="relative readout error",
             title=f"deep, width {width}")

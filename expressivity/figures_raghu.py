@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import cached
+from ._ensembles import run_ensemble, run_rows
 from .curves import arc
 from .networks import as_generator, random_network
 from .propagate import propagate_curve
@@ -60,21 +60,26 @@ def trajectory_lengths(activation, sigma_w2, sigma_b2, width, depth, n_points=20
 
 def fig_trajectory_length(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0), fixed_width=100,
                           fixed_sigma_w2=4.0, sigma_b2=0.0, depth=12, n_points=2000, seed=0,
-                          activation="hard_tanh", cache_dir=None):
+                          activation="hard_tanh", cache_dir=None, executor=None, progress=False):
     """Trajectory length vs depth (log scale), sweeping k at sigma_w2 = ``fixed_sigma_w2`` and
     sigma_w2 at k = ``fixed_width``; dashed: mean-field sqrt(chi1)^d, dotted: the bound's base^d
-    (both started at the measured input length). Third panel: per-layer growth ratio."""
+    (both started at the measured input length). Third panel: per-layer growth ratio.
+
+    Curve i uses seed ``seed + i``; each curve is one sweep cell of :func:`trajectory_lengths`
+    (stored under ``cache_dir``, resumable; run on ``executor`` as in :func:`expressivity.sweep.run`)."""
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
     d = np.arange(depth + 1)
     ratios = []
     configs = [(k, fixed_sigma_w2, axes[0], f"k={k}") for k in widths] + \
               [(fixed_width, s, axes[1], f"$\\sigma_w^2$={s}") for s in sigma_w2s]
+    rows = [dict(width=int(k), sigma_w2=float(sw2), seed=int(seed) + i)
+            for i, (k, sw2, _, _) in enumerate(configs)]
+    lengths = run_rows("raghu_trajectory", trajectory_lengths, rows, cache_dir,
+                       fixed=dict(activation=activation, sigma_b2=sigma_b2, depth=depth, n_points=n_points),
+                       executor=executor, progress=progress)["value"]
     for i, (k, sw2, ax, label) in enumerate(configs):
-        key = dict(fig="raghu_traj", act=activation, k=k, sw2=sw2, sb2=sigma_b2, depth=depth,
-                   n=n_points, seed=seed + i)
-        L = np.array(cached(cache_dir, key, lambda: trajectory_lengths(
-            activation, sw2, sigma_b2, k, depth, n_points, seed + i)))
+        L = lengths[i]
         c = _COLORS[i % len(_COLORS)]
         ax.plot(d, L, "o-", ms=3, color=c, label=label)
         chi1 = _mean_field_chi1(activation, sw2, sigma_b2)
@@ -99,26 +104,34 @@ def fig_trajectory_length(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0)
     return fig
 
 
+def transitions_and_lengths(sigma_w2, seed, *, width, depth, sigma_b2=0.0, activation="hard_tanh"):
+    """Sweep cell of :func:`fig_transitions_vs_length`: per layer d = 1..depth, the exact
+    transitions of layer d along Raghu's arc and the length of its input z^(d-1)."""
+    rng = as_generator(seed)
+    x0, x1 = _arc_endpoints(width, rng)
+    net = random_network(width, width, depth, activation, sigma_w2, sigma_b2, seed=rng)
+    w = walk_arc(net, x0, x1, post_activation=True)
+    l0 = propagate_curve(net, arc(x0, x1, 4001), post_activation=True).euclidean_length[0]
+    lengths = np.concatenate([[l0 * np.sqrt(width)], w.euclidean_length[:-1]])
+    return {"length": lengths, "transitions": np.asarray(w.transitions)}
+
+
 def fig_transitions_vs_length(sigma_w2s=(4.0, 8.0, 16.0), width=100, depth=8, sigma_b2=0.0,
-                              seed=0, activation="hard_tanh", cache_dir=None):
+                              seed=0, activation="hard_tanh", cache_dir=None, executor=None,
+                              progress=False):
     """Exact transitions of layer d against the exact length of its input z^(d-1), one point
-    per layer and network (Raghu et al. 2017, Fig. 2: transitions are linear in length)."""
+    per layer and network (Raghu et al. 2017, Fig. 2: transitions are linear in length).
+
+    Network i (seed ``seed + i``) is one sweep cell of :func:`transitions_and_lengths`."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     allx, ally = [], []
+    rows = [dict(sigma_w2=float(sw2), seed=int(seed) + i) for i, sw2 in enumerate(sigma_w2s)]
+    res = run_rows("raghu_transitions", transitions_and_lengths, rows, cache_dir,
+                   fixed=dict(width=width, depth=depth, sigma_b2=sigma_b2, activation=activation),
+                   executor=executor, progress=progress)
     for i, sw2 in enumerate(sigma_w2s):
-        def compute(sw2=sw2, i=i):
-            rng = as_generator(seed + i)
-            x0, x1 = _arc_endpoints(width, rng)
-            net = random_network(width, width, depth, activation, sw2, sigma_b2, seed=rng)
-            w = walk_arc(net, x0, x1, post_activation=True)
-            l0 = propagate_curve(net, arc(x0, x1, 4001), post_activation=True).euclidean_length[0]
-            lengths = np.concatenate([[l0 * np.sqrt(width)], w.euclidean_length[:-1]])
-            return {"length": lengths.tolist(), "transitions": w.transitions.tolist()}
-        key = dict(fig="raghu_trans", act=activation, k=width, sw2=sw2, sb2=sigma_b2, depth=depth,
-                   seed=seed + i)
-        r = cached(cache_dir, key, compute)
-        x, y = np.array(r["length"]), np.array(r["transitions"])
+        x, y = res["length"][i], res["transitions"][i]
         ax.plot(x, y, "o", color=_COLORS[i], label=f"$\\sigma_w^2$={sw2}")
         allx.append(x)
         ally.append(y)
@@ -171,18 +184,23 @@ def dichotomy_count(width, depth, layer, n_inputs=15, sigma_w2=8.0, sigma_b2=0.0
 
 
 def fig_dichotomies(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, sigma_b2=0.0,
-                    seeds=(0,), activation="hard_tanh", cache_dir=None):
+                    seeds=(0,), activation="hard_tanh", cache_dir=None, executor=None, progress=False):
     """Dichotomies vs remaining depth (layers above the swept one), one curve per width, and
-    vs width, one curve per remaining depth (Raghu et al. 2017, Figs. 4-5; max 2^s)."""
+    vs width, one curve per remaining depth (Raghu et al. 2017, Figs. 4-5; max 2^s).
+
+    The sweep grid is width x swept layer x seed, one :func:`dichotomy_count` per cell (stored
+    under ``cache_dir``, resumable; run on ``executor`` as in :func:`expressivity.sweep.run`);
+    the curves are means over seeds."""
+    from . import sweep
+
     plt = _plt()
-    counts = np.zeros((len(widths), depth + 1))
-    for a, k in enumerate(widths):
-        for layer in range(1, depth + 2):
-            key = dict(fig="raghu_dich", act=activation, k=k, depth=depth, layer=layer, s=n_inputs,
-                       sw2=sigma_w2, sb2=sigma_b2, seeds=list(seeds))
-            counts[a, depth + 1 - layer] = cached(cache_dir, key, lambda: float(np.mean(
-                [dichotomy_count(k, depth, layer, n_inputs, sigma_w2, sigma_b2, s, activation)
-                 for s in seeds])))
+    grid = sweep.Grid(width=[int(k) for k in widths], layer=list(range(1, depth + 2)),
+                      seeds=[int(s) for s in seeds])
+    res = run_ensemble("raghu_dichotomies", dichotomy_count, grid, cache_dir,
+                       fixed=dict(depth=depth, n_inputs=n_inputs, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
+                                  activation=activation),
+                       executor=executor, progress=progress)
+    counts = res["value"].mean(axis=-1)[:, ::-1]   # [width, remaining depth = depth + 1 - layer]
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.9))
     rem = np.arange(depth + 1)
     for a, k in enumerate(widths):

@@ -18,7 +18,11 @@ class FigureJob:
     """One figure: ``target`` is ``"module:function"``; the function returns a Figure.
 
     The function receives ``quick`` or ``full`` keyword arguments, plus ``cache_dir`` (a
-    directory it may use to store resumable intermediate results) when ``uses_cache``.
+    directory it may use to store resumable intermediate results) when ``uses_cache``. Long
+    jobs keep their ensembles there as sweeps (:mod:`expressivity.sweep`, one verified file
+    per cell); if their function takes ``progress`` it gets the command's setting, and
+    ``expressivity-figures --workers/--scheduler`` replaces the ``executor`` of functions that
+    take one.
     """
 
     name: str

@@ -68,3 +68,49 @@ def test_unknown_only_pattern_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(reproduce, "all_jobs", lambda: _fake_jobs([]))
     with pytest.raises(ValueError, match="only"):
         reproduce.run(tmp_path, only=["nope*"], progress=False)
+
+
+def test_executor_and_progress_reach_jobs_that_take_them(tmp_path, monkeypatch):
+    """Oracle: the keyword arguments the job functions receive. ``executor`` overrides a
+    job's own setting without changing its recorded key (so no figure is redrawn);
+    ``progress`` goes to cached jobs whose function takes it; other jobs get neither."""
+    import sys
+    import types
+
+    seen = {}
+
+    def sweeping(value=1.0, executor=None, progress=False, cache_dir=None):
+        seen["sweeping"] = dict(executor=executor, progress=progress, cache_dir=cache_dir)
+        return _tiny_figure(value)
+
+    def plain(value=1.0):
+        seen["plain"] = value
+        return _tiny_figure(value)
+
+    mod = types.ModuleType("_exec_fig_module")
+    mod.sweeping, mod.plain = sweeping, plain
+    sys.modules["_exec_fig_module"] = mod
+    jobs = [FigureJob("s", "_exec_fig_module:sweeping", quick={"executor": "inprocess"}, uses_cache=True),
+            FigureJob("p", "_exec_fig_module:plain")]
+    monkeypatch.setattr(reproduce, "all_jobs", lambda: jobs)
+    reproduce.run(tmp_path, quick=True, progress=False)
+    assert seen["sweeping"] == dict(executor="inprocess", progress=False,
+                                    cache_dir=str(tmp_path / ".cache" / "s"))
+    reproduce.run(tmp_path, quick=True, progress=False, force=True, executor=2)
+    assert seen["sweeping"]["executor"] == 2 and seen["plain"] == 1.0
+    key = json.loads((tmp_path / ".manifest.json").read_text())["s"]["key"]
+    assert key == reproduce._job_key(jobs[0], quick=True)
+    assert key == reproduce._job_key(FigureJob("s", "_exec_fig_module:sweeping", uses_cache=True), quick=True)
+    assert key != reproduce._job_key(FigureJob("s", "_exec_fig_module:sweeping", quick={"value": 2.0}), True)
+    for flag, executor in (("0", "inprocess"), ("3", 3)):  # the command line: --workers N
+        assert reproduce.main(["--out", str(tmp_path), "--quick", "--force", "--no-progress",
+                               "--only", "s", "--workers", flag]) == 0
+        assert seen["sweeping"]["executor"] == executor
+
+
+def test_workers_option_is_checked(capsys):
+    """Oracle: argparse rejects a negative --workers and --workers with --scheduler."""
+    with pytest.raises(SystemExit):
+        reproduce.main(["--workers", "-1", "--list"])
+    with pytest.raises(SystemExit):
+        reproduce.main(["--workers", "2", "--scheduler", "tcp://x:1", "--list"])
