@@ -191,8 +191,10 @@ def poole_fig1_length_map(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, q_max=1
     pd.plot("q_star", ax=a2, stds=True, log=False)
     a2.set_title("C: $q^*$")
     n = iterations_to_converge("tanh", sw[:, None] ** 2, sb[None, :] ** 2, conv_q0, rtol, qstar=pd.q_star)
-    mesh = a3.pcolormesh(sb, sw, np.ma.masked_invalid(n), shading="auto", cmap="viridis")
-    fig.colorbar(mesh, ax=a3, label="iterations")
+    # near (sigma_b, sigma_w) = (0, 1) convergence is a slow power law: clip the colour scale
+    vmax = max(5.0, float(np.nanpercentile(n, 98))) if np.isfinite(n).any() else None
+    mesh = a3.pcolormesh(sb, sw, np.ma.masked_invalid(n), shading="auto", cmap="viridis", vmin=0, vmax=vmax)
+    fig.colorbar(mesh, ax=a3, label="iterations", extend="max")
     if np.nanmax(pd.chi1) > 1 > np.nanmin(pd.chi1):
         a3.contour(sb, sw, pd.chi1, levels=[1.0], colors="w", linewidths=1.5)
     a3.set(xlabel=r"$\sigma_b$", ylabel=r"$\sigma_w$",
@@ -268,12 +270,14 @@ def schoenholz_depth_scales(activation="tanh", sigma_b2=SCHOENHOLZ_SIGMA_B2, w_r
     dc = np.abs(c_dynamics(activation, ws, sigma_b2, c0, depth) - cs)
     for i, wi in enumerate(ws):
         col = _COLORS[i % len(_COLORS)]
-        for ax, d, xi in ((a1, dq[:, i], xq_d[i]), (a2, dc[:, i], xc_d[i])):
-            pos = d > 0
+        for ax, d, xi, scale in ((a1, dq[:, i], xq_d[i], qs[i]), (a2, dc[:, i], xc_d[i], 1.0)):
+            pos = d > 1e-13 * scale  # below this the residual is rounding noise
             ax.semilogy(l[pos], d[pos], color=col, label=f"$\\sigma_w^2$={wi:g}")
-            if np.isfinite(xi) and xi > 0 and pos.any():  # guide exp(-l/xi) through the last point
-                k = np.flatnonzero(pos)[-1]
-                ax.semilogy(l, d[k] * np.exp(-(l - l[k]) / xi), color=col, ls="--", lw=0.8)
+            if np.isfinite(xi) and xi > 0 and pos.any():
+                # guide exp(-l/xi) through a point well into the asymptotic decay
+                idx = np.flatnonzero(pos)
+                k = idx[min(len(idx) - 1, max(1, int(0.6 * len(idx))))]
+                ax.semilogy(l[pos], d[k] * np.exp(-(l[pos] - l[k]) / xi), color=col, ls="--", lw=0.8)
     a1.set(xlabel="layer $l$", ylabel="$|q^l - q^*|$", title=f"(b) from $q^0$={q0:g}; dashed: $e^{{-l/\\xi_q}}$")
     a2.set(xlabel="layer $l$", ylabel="$|c^l - c^*|$", title=f"(c) from $c^0$={c0:g}; dashed: $e^{{-l/\\xi_c}}$")
     a1.legend(fontsize=8)
@@ -297,7 +301,7 @@ def schoenholz_gradients(activation="tanh", sigma_b2=SCHOENHOLZ_SIGMA_B2, sigma_
     for i, wi in enumerate(ws):
         lab = f"$\\sigma_w^2$={wi:.3g}" + (" (critical)" if sigma_w2s[i] is None else "")
         a0.semilogy(l, g[:, i], color=_COLORS[i % len(_COLORS)], label=lab)
-    a0.set(xlabel="layer $l$", ylabel=r"$\tilde q^l / \tilde q^L = \chi_1^{L-l}$",
+    a0.set(xlabel="layer $l$", ylabel=r"$\tilde{q}^{l} / \tilde{q}^{L} = \chi_1^{L-l}$",
            title=f"(a) gradient variance, L={depth}, {activation}, $\\sigma_b^2$={sigma_b2:g}")
     a0.legend(fontsize=8)
     w = np.linspace(*w_range, n_w)
@@ -333,19 +337,35 @@ def schoenholz_trainable_depth(activation="tanh", sigma_b2=SCHOENHOLZ_SIGMA_B2, 
 
 
 # ---- phase diagrams of several activations -----------------------------------------------
+def _w_max(activation, margin=0.975):
+    """Largest sigma_w2 worth drawing: for activations growing linearly (V(q) ~ kappa q with
+    kappa = [phi'(+inf)^2 + phi'(-inf)^2] / 2, e.g. elu, gelu, softplus), q* diverges from
+    sigma_w2 = 1/kappa on, and the diagram there is empty (and slow to certify)."""
+    act = get_activation(activation)
+    big = 1e8
+    if max(abs(float(act.phi(big))), abs(float(act.phi(-big)))) < 1e6:
+        return math.inf  # bounded activation: q* is finite everywhere
+    kappa = 0.5 * (float(act.dphi(big)) ** 2 + float(act.dphi(-big)) ** 2)
+    return margin / kappa if kappa > 0 else math.inf
+
+
 def phase_diagrams(activations=ACTIVATIONS, fields=("c_star", "chi1"), w_range=(0.05, 5.0),
                    b_range=(0.0, 1.0), grid=256, pointwise=False):
     """One column per activation, one row per field, over sigma_w2 x sigma_b2 (variances),
-    each with the chi1 = 1 line (white)."""
+    each with the chi1 = 1 line (white). For linearly growing activations the sigma_w2 axis
+    stops just below the divergence of q* (see :func:`_w_max`)."""
     plt = _plt()
     acts = list(activations)
     fields = list(fields)
     fig, axes = plt.subplots(len(fields), len(acts), figsize=(4.2 * len(acts), 3.4 * len(fields)),
                              squeeze=False)
-    w = np.linspace(*w_range, grid)
     b = np.linspace(*b_range, grid)
     for j, act in enumerate(acts):
-        pd = grid_diagram(act, w, b, pointwise, fields=tuple(fields) + ("chi1",))
+        w = np.linspace(w_range[0], min(w_range[1], _w_max(act)), grid)
+        try:
+            pd = grid_diagram(act, w, b, pointwise, fields=tuple(fields) + ("chi1",))
+        except OverflowError:  # sin: the table build overflows at large q; pointwise instead
+            pd = grid_diagram(act, w, b, True, fields=tuple(fields) + ("chi1",))
         for i, field in enumerate(fields):
             pd.plot(field, ax=axes[i, j])
     fig.tight_layout()
