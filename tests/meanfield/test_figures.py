@@ -204,3 +204,12 @@ def test_grid_diagram_pointwise_erf():
 def test_bad_input_raises(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_w_max_stops_below_the_divergence():
+    """Oracle: ReLU's closed form q* = 2 sigma_b2 / (2 - sigma_w2), finite below sigma_w2 = 2
+    only; bounded activations are never cut."""
+    wm = F._w_max("relu")
+    assert wm == pytest.approx(0.975 * 2.0, rel=1e-12)
+    assert F.q_star("relu", wm, 0.5) == pytest.approx(2 * 0.5 / (2 - wm), rel=1e-12)
+    assert math.isinf(F._w_max("tanh")) and math.isinf(F._w_max("sin"))
