@@ -185,12 +185,13 @@ def _c_sum(b, K, c):
 
 @numba.njit(parallel=True, cache=True)
 def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, odd,
-               sn0, near, near_err, near_b, out, status):
+               sn0, near, near_err, near_b, order, out, status):
     """Rows of the grid in parallel; along a row the previous c* warm-starts Newton."""
     n1 = V.shape[0]
     qn = np.exp(s0 + ds * np.arange(n1))
     nw, nb = SW.shape
-    for i in numba.prange(nw):
+    for k in numba.prange(nw):
+        i = order[k]   # a permutation interleaving the rows among the threads (see phase.py)
         w8 = np.empty(ORDER)
         wm = np.empty(ORDER)
         wn = np.empty(ORDER)

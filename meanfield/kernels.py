@@ -102,11 +102,13 @@ def _erf_2d(kind, c, q):
 
 
 def _sin_2d(kind, c, q):
+    """E[sin u1 sin u2] = e^{-q} sinh(qc), E[cos u1 cos u2] = e^{-q} cosh(qc), overflow-free."""
+    lo, hi = math.exp(-q * (1.0 - c)), math.exp(-q * (1.0 + c))
     if kind == "C":
-        return math.exp(-q) * math.sinh(q * c)
-    if kind == "Delta":  # e^{-q}(sinh q - sinh qc) = e^{-q} 2 cosh(q(1+c)/2) sinh(q(1-c)/2)
-        return 2.0 * math.exp(-q) * math.cosh(0.5 * q * (1.0 + c)) * math.sinh(0.5 * q * (1.0 - c))
-    return math.exp(-q) * math.cosh(q * c)
+        return 0.5 * (lo - hi)
+    if kind == "Delta":  # V - C = [1 - e^{-q(1-c)} + e^{-q(1+c)} - e^{-2q}] / 2
+        return 0.5 * (-math.expm1(-q * (1.0 - c)) + hi - math.exp(-2.0 * q))
+    return 0.5 * (lo + hi)
 
 
 _CLOSED_2D = {"relu": _relu_2d, "linear": _linear_2d, "erf": _erf_2d, "sin": _sin_2d}

@@ -23,6 +23,7 @@ from .activations import Activation, get_activation
 
 Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
 Q_MIN = 1e-300
+Q_ASYMPTOTIC = 1e4  # past this q the asymptotic slope of the length map decides divergence
 
 
 def _broadcast(fn, *arrays):
@@ -64,8 +65,16 @@ def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
         return q0
     if g0 > 0.0:  # the map increases q: the limit is the first root above q0, or inf
         lo, hi = q0, max(2.0 * q0, 1e-8)
+        growth = None
         while gap(hi) > 0.0:
             lo, hi = hi, 2.0 * hi
+            if hi > Q_ASYMPTOTIC:
+                # V(q) ~ kappa q for large q (kappa = 0 for bounded phi): a slope
+                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX
+                if growth is None:
+                    growth = w * _d_limit(act)
+                if growth > 1.0:
+                    return math.inf
             if hi > Q_MAX:
                 return math.inf
     else:         # the map decreases q: the last root below q0, or 0

@@ -110,9 +110,16 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
         from . import _phasekernels as pk
         from .tables import CHECKPOINTS, DS, DSM, NEAR_B, get_tables
 
+        import numba
+
         t = get_tables(act)
+        # prange gives each thread a contiguous block of rows; a sorted grid has its costly
+        # chaotic rows together, so deal the rows out round-robin instead
+        nt = numba.get_num_threads()
+        order = np.concatenate([np.arange(r, w.size, nt) for r in range(nt)])
         pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
-                      CHECKPOINTS, t.at_zero, bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B, out, status)
+                      CHECKPOINTS, t.at_zero, bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
+                      order, out, status)
     todo = np.argwhere(status != 0)
     it = todo
     if progress and len(todo) > 100:
@@ -122,4 +129,4 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
     for i, j in it:
         out[i, j] = _pointwise(act, float(W[i, j]), float(B[i, j]), q0)
     fields = [out[..., k] for k in range(5)]
-    return PhaseDiagram(act.name, w, b, *fields, n_fallback=int(todo.size))
+    return PhaseDiagram(act.name, w, b, *fields, n_fallback=len(todo))

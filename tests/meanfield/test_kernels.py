@@ -123,3 +123,12 @@ def test_c_equal_one_is_the_length_map(name):
     for q in QS:
         assert kernels.two_d(act, "C", 1.0, q) == kernels.one_d(act, "V", q)
         assert kernels.two_d(act, "Delta", 1.0, q) == 0.0
+
+
+def test_sin_closed_forms_do_not_overflow_at_large_q():
+    """Oracle: the limits exp(-q(1-c))/2 for C and (1 - e^{-q(1-c)})/2 for Delta at large q."""
+    act = mf.get_activation("sin")
+    q, c = 2000.0, 0.999
+    assert kernels.two_d(act, "C", c, q) == pytest.approx(0.5 * math.exp(-q * (1 - c)), rel=1e-12)
+    assert kernels.two_d(act, "Delta", c, q) == pytest.approx(0.5 * -math.expm1(-q * (1 - c)), rel=1e-12)
+    assert kernels.two_d(act, "Dc", c, q) == pytest.approx(0.5 * math.exp(-q * (1 - c)), rel=1e-12)

@@ -166,3 +166,14 @@ def test_sympy_activation_q_star_on_an_exact_node():
     act = mf.Activation.from_sympy(2 * x, x)
     assert mf.q_star(act, 0.2, 0.1) == pytest.approx(0.5, rel=1e-14)
     assert mf.chi1(act, 0.2, 0.1) == pytest.approx(0.8, rel=1e-14)
+
+
+def test_divergence_of_relu_like_maps_is_detected_from_the_asymptotic_slope():
+    """ELU's length map grows like q/2: sigma_w2 > 2 diverges (without integrating to 1e9)."""
+    assert mf.q_star("elu", 2.1, 0.1) == math.inf
+    assert math.isfinite(mf.q_star("elu", 1.9, 0.1))
+
+
+def test_q_star_on_a_halving_point():
+    """Regression: q* = 0.5 exactly on the bisection grid (erf at (1.35, 0.05))."""
+    assert mf.q_star("erf", 1.35, 0.05) == pytest.approx(0.5, rel=1e-9)
