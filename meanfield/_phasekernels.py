@@ -16,27 +16,37 @@ ORDER = 8
 TOL = 1e-14
 
 
-_DEN = np.array([float(np.prod([j - m for m in range(ORDER) if m != j])) for j in range(ORDER)])
+ORDER_M = 12   # the Mehler coefficients vary faster in log q: a higher-order stencil
+
+
+def _den(order):
+    return np.array([float(np.prod([j - m for m in range(order) if m != j])) for j in range(order)])
+
+
+_DEN = _den(ORDER)
+_DEN_M = _den(ORDER_M)
 
 
 @numba.njit(cache=True)
 def _stencil(s, s0, ds, n, w):
-    """8-point Lagrange weights at s on the grid s0 + i ds; returns the first index."""
+    """Lagrange weights (len(w) points) at s on the grid s0 + i ds; returns the first index."""
+    order = w.shape[0]
+    den = _DEN if order == ORDER else _DEN_M
     x = (s - s0) / ds
-    i0 = int(math.floor(x)) - ORDER // 2 + 1
+    i0 = int(math.floor(x)) - order // 2 + 1
     if i0 < 0:
         i0 = 0
-    if i0 > n - ORDER:
-        i0 = n - ORDER
+    if i0 > n - order:
+        i0 = n - order
     t = x - i0
     # w_j = prod_{m != j} (t - m) / den_j with prefix and suffix products
     pre = 1.0
-    for j in range(ORDER):
+    for j in range(order):
         w[j] = pre
         pre *= t - j
     suf = 1.0
-    for j in range(ORDER - 1, -1, -1):
-        w[j] *= suf / _DEN[j]
+    for j in range(order - 1, -1, -1):
+        w[j] *= suf / den[j]
         suf *= t - j
     return i0
 
@@ -44,7 +54,7 @@ def _stencil(s, s0, ds, n, w):
 @numba.njit(cache=True)
 def _dot(tab, i0, w):
     acc = 0.0
-    for j in range(ORDER):
+    for j in range(w.shape[0]):
         acc += w[j] * tab[i0 + j]
     return acc
 
@@ -114,7 +124,7 @@ def _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8):
 def _interp_b(A, i0, w, k_from, k_to, b):
     for k in range(k_from, k_to + 1):
         acc = 0.0
-        for j in range(ORDER):
+        for j in range(w.shape[0]):
             acc += w[j] * A[i0 + j, k]
         b[k] = acc * acc
 
@@ -143,7 +153,7 @@ def _r_and_slope(b, K, c, eps):
 def _tail(tab, i0, jc):
     """Largest stencil tail at checkpoint jc (a safe bound)."""
     m = 0.0
-    for j in range(ORDER):
+    for j in range(ORDER_M):
         v = tab[i0 + j, jc]
         if v > m:
             m = v
@@ -185,7 +195,7 @@ def _c_sum(b, K, c):
 
 @numba.njit(parallel=True, cache=True)
 def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, odd,
-               sn0, near, near_err, near_b, order, out, status):
+               sn0, near, near_err, near_b, logW, w_log, order, out, status):
     """Rows of the grid in parallel; along a row the previous c* warm-starts Newton."""
     n1 = V.shape[0]
     qn = np.exp(s0 + ds * np.arange(n1))
@@ -193,20 +203,20 @@ def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoi
     for k in numba.prange(nw):
         i = order[k]   # a permutation interleaving the rows among the threads (see phase.py)
         w8 = np.empty(ORDER)
-        wm = np.empty(ORDER)
+        wm = np.empty(ORDER_M)
         wn = np.empty(ORDER)
         b = np.zeros(A.shape[1])
         cn = np.zeros(near.shape[1])
         eps_prev = -1.0
         for j in range(nb):
             eps_prev = _point(i, j, SW[i, j], SB[i, j], eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A,
-                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, out, status,
+                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, logW, w_log, out, status,
                               w8, wm, wn, b, cn)
 
 
 @numba.njit(cache=True)
 def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail0, tail1, checkpoints,
-           at_zero, odd, sn0, near, near_err, near_b, out, status, w8, wm, wn, b, cn):
+           at_zero, odd, sn0, near, near_err, near_b, logW, w_log, out, status, w8, wm, wn, b, cn):
     """One grid point; returns its eps = 1 - c* (or -1) to warm-start the next."""
     n1 = V.shape[0]
     nm = A.shape[0]
@@ -233,7 +243,7 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
         s = math.log(qs)
         i0 = _stencil(s, s0, ds, n1, w8)
         chi = sw * _dot(D, i0, w8)
-        slope_q = sw * _dot(Wt, i0, w8)
+        slope_q = sw * (math.exp(_dot(logW, i0, w8)) if w_log else _dot(Wt, i0, w8))
         Vq = _dot(V, i0, w8)
         out[pi, pj, 0] = qs
         out[pi, pj, 1] = chi

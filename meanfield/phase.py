@@ -117,9 +117,12 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
         # chaotic rows together, so deal the rows out round-robin instead
         nt = numba.get_num_threads()
         order = np.concatenate([np.arange(r, w.size, nt) for r in range(nt)])
+        # dV/dq can fall by decades (sin: e^{-2q}); interpolate its log where it is positive
+        w_log = bool(np.all(t.W >= 0))
+        log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
         pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
                       CHECKPOINTS, t.at_zero, bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
-                      order, out, status)
+                      log_w, w_log, order, out, status)
     todo = np.argwhere(status != 0)
     it = todo
     if progress and len(todo) > 100:
