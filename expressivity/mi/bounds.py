@@ -265,10 +265,11 @@ def interpolated(S, alpha=None, log_baseline=None, *, alpha_logit=None):
     la = _log_baseline_vector(log_baseline, K)
     T = anp.transpose(S)                       # T[i, l] = f(x_l, y_i)
     nce_base = loo_logmeanexp(T, axis=1)        # [i, j] = log mean_{l != j} exp S_li
+    dt = np.result_type(_ad.getval(S).dtype, np.float32)
     if la is None:
-        base_col = np.zeros((K, 1))
+        base_col = np.zeros((K, 1), dt)
     elif np.ndim(_ad.getval(la)) == 0 or np.shape(_ad.getval(la)) == (1,):
-        base_col = anp.reshape(la, (1, 1)) + np.zeros((K, 1))
+        base_col = anp.reshape(la, (1, 1)) + np.zeros((K, 1), dt)
     else:
         base_col = anp.reshape(la, (K, 1))
     logA = anp.logaddexp(log_a + nce_base, log_1ma + base_col)     # (K, K)
