@@ -172,9 +172,9 @@ def figure_bias_variance(mis=tuple(np.arange(0.0, 10.5, 1.0)), Ks=(64, 128), n_b
         for name, s in st.items():
             ls = "--" if name == "DV" else "-"
             axes[0, c].plot(mis, s["bias"], ls, label=name, marker=".")
-            # at I = 0 every estimate is exactly 0 (zero variance): leave it off the log axes
-            axes[1, c].semilogy(mis, np.where(s["var"] > 0, s["var"], np.nan), ls, marker=".")
-            axes[2, c].semilogy(mis, np.where(s["mse"] > 0, s["mse"], np.nan), ls, marker=".")
+            # at I = 0 every estimate is 0 up to rounding: leave it off the log axes
+            axes[1, c].semilogy(mis, np.where(s["var"] > 1e-20, s["var"], np.nan), ls, marker=".")
+            axes[2, c].semilogy(mis, np.where(s["mse"] > 1e-20, s["mse"], np.nan), ls, marker=".")
         axes[0, c].axhline(0, color="k", lw=0.6)
         axes[0, c].set_title(f"K = {K}")
         axes[2, c].set_xlabel("true MI (nats)")
