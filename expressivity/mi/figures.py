@@ -1,0 +1,217 @@
+"""Figures of Poole et al. (2019): the MI staircase (Fig. 2), bias / variance / MSE with the
+optimal critic (Fig. 3) and the I_alpha trade-off across alpha.
+
+Every function returns a matplotlib Figure (matplotlib is imported inside). The staircase is
+the long one: each (critic, data, estimator) run is stored in ``cache_dir`` as its own
+``.npz`` written atomically, so an interrupted figure job resumes with the estimators that
+are still missing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import bounds as B
+from . import data as D
+from .train import ESTIMATORS, PAPER_ESTIMATORS, ema, make_estimator, train
+
+__all__ = ["staircase_runs", "figure_staircase", "optimal_critic_stats", "figure_bias_variance",
+           "figure_alpha_tradeoff"]
+
+
+# ----------------------------------------------------------------------------- Fig. 2
+
+def _key(**settings):
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=repr).encode()).hexdigest()[:12]
+
+
+def _save_atomic(path: Path, **arrays):
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def staircase_runs(estimators=PAPER_ESTIMATORS, critic="separable", cubic=False,
+                   levels=(2.0, 4.0, 6.0, 8.0, 10.0), steps_per_level=4000, batch_size=64, dim=20,
+                   lr=5e-4, seed=0, critic_kwargs=None, cache_dir=None, progress=True):
+    """Train every estimator on the MI staircase; returns {name: (estimates, true_mi)}.
+
+    With ``cache_dir`` each finished run is stored as ``<critic>_<data>_<name>_<key>.npz``
+    (the key hashes the settings) and reused; runs interrupted with Ctrl-C are not stored and
+    the interrupt propagates after the finished ones are safe on disk.
+    """
+    sched = D.staircase(levels, steps_per_level)
+    out = {}
+    cache = Path(cache_dir) if cache_dir is not None else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    for name in estimators:
+        est = make_estimator(name)
+        settings = dict(est=repr(est), critic=critic, cubic=cubic, levels=list(map(float, levels)),
+                        steps=steps_per_level, K=batch_size, dim=dim, lr=lr, seed=seed,
+                        critic_kwargs=critic_kwargs)
+        path = None
+        if cache is not None:
+            safe = name.replace("=", "").replace(".", "p")
+            path = cache / f"{critic}_{'cubic' if cubic else 'gauss'}_{safe}_{_key(**settings)}.npz"
+            if path.exists():
+                with np.load(path) as z:
+                    out[name] = (z["estimates"], z["true_mi"])
+                continue
+        res = train(est, critic, mi=sched, batch_size=batch_size, dim=dim, cubic=cubic, lr=lr,
+                    seed=seed, critic_kwargs=critic_kwargs, progress=progress,
+                    desc=f"{name} {critic} {'cubic' if cubic else 'gauss'}")
+        if res.interrupted:
+            raise KeyboardInterrupt(f"staircase run {name!r} interrupted")
+        out[name] = (res.estimates, res.true_mi)
+        if path is not None:
+            _save_atomic(path, estimates=res.estimates, true_mi=res.true_mi)
+    return out
+
+
+def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"), cubic=False,
+                     levels=(2.0, 4.0, 6.0, 8.0, 10.0), steps_per_level=4000, batch_size=64,
+                     dim=20, lr=5e-4, seed=0, ema_span=200, critic_kwargs=None, cache_dir=None,
+                     progress=True, ylim=(-1.0, 12.0)):
+    """Paper Fig. 2: per-step estimates (light) and their EMA (dark, span ``ema_span``) on the
+    staircase of true MI (black), one row per critic and one column per estimator; dashed:
+    log K for InfoNCE and the cap 1 + log((K-1)/alpha) for I_alpha."""
+    import matplotlib.pyplot as plt
+
+    if isinstance(critics, str):
+        critics = (critics,)
+    estimators = tuple(estimators)
+    fig, axes = plt.subplots(len(critics), len(estimators), squeeze=False, sharex=True, sharey=True,
+                             figsize=(2.3 * len(estimators), 2.2 * len(critics) + 0.6))
+    colors = plt.get_cmap("tab10")
+    for r, critic in enumerate(critics):
+        runs = staircase_runs(estimators, critic, cubic, levels, steps_per_level, batch_size, dim,
+                              lr, seed, critic_kwargs,
+                              None if cache_dir is None else Path(cache_dir), progress)
+        for c, name in enumerate(estimators):
+            ax = axes[r, c]
+            est_vals, true_mi = runs[name]
+            steps = np.arange(len(est_vals))
+            col = colors(c % 10)
+            ax.plot(steps, est_vals, color=col, alpha=0.25, lw=0.5)
+            ax.plot(steps, ema(est_vals, ema_span), color=col, lw=1.2)
+            ax.plot(steps, true_mi, color="k", lw=1.0)
+            cap = make_estimator(name).cap(batch_size)
+            if cap is not None:
+                ax.axhline(cap, color="k", ls="--", lw=0.8)
+            ax.set_ylim(*ylim)
+            if r == 0:
+                ax.set_title(ESTIMATORS[name].label if name in ESTIMATORS else str(name), fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{critic}\nMI (nats)", fontsize=8)
+            if r == len(critics) - 1:
+                ax.set_xlabel("step", fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(f"MI staircase, {'cubic' if cubic else 'Gaussian'} data, d={dim}, K={batch_size}",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- Fig. 3
+
+def _optimal_estimates(x, y, I, alphas):
+    L = D.log_conditional(x, y, I)
+    la = D.log_marginal(y)
+    pmi = L - la[None, :]
+    out = {"NWJ / TUBA": float(B.nwj(pmi + 1.0)), "InfoNCE": float(B.infonce(pmi)),
+           "DV": float(B.dv(pmi))}
+    for a in alphas:
+        out[f"alpha={a:g}"] = float(B.interpolated(L, a, la))
+    return out
+
+
+def optimal_critic_stats(mis, K=64, n_batches=500, dim=20, alphas=(0.01, 0.5, 0.99), seed=0):
+    """Bias, variance and MSE of each estimator with the optimal critic (NWJ with f* = 1 +
+    PMI, identical to TUBA with f = log p(y|x) and a = p(y); InfoNCE and DV with f = PMI;
+    I_alpha with f = log p(y|x), a = p(y)) over ``n_batches`` batches of size K per true MI.
+
+    Returns {name: dict(bias=(n_mi,), var=(n_mi,), mse=(n_mi,))}.
+    """
+    mis = np.asarray(mis, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    stats = {}
+    for k, I in enumerate(mis):
+        vals = {}
+        for _ in range(n_batches):
+            x, y = D.sample_gaussian(rng, K, dim, I)
+            for name, v in _optimal_estimates(x, y, I, alphas).items():
+                vals.setdefault(name, []).append(v)
+        for name, v in vals.items():
+            v = np.asarray(v)
+            s = stats.setdefault(name, {q: np.zeros(mis.size) for q in ("bias", "var", "mse")})
+            s["bias"][k] = v.mean() - I
+            s["var"][k] = v.var(ddof=1)
+            s["mse"][k] = np.mean((v - I) ** 2)
+    return stats
+
+
+def figure_bias_variance(mis=tuple(np.arange(0.0, 10.5, 1.0)), Ks=(64, 128), n_batches=500, dim=20,
+                         alphas=(0.01, 0.5, 0.99), seed=0):
+    """Paper Fig. 3: bias, variance and MSE against true MI with the optimal critic, one column
+    per batch size K."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(3, len(Ks), squeeze=False, figsize=(4.2 * len(Ks), 8), sharex=True)
+    for c, K in enumerate(Ks):
+        st = optimal_critic_stats(mis, K, n_batches, dim, alphas, seed + c)
+        for name, s in st.items():
+            ls = "--" if name == "DV" else "-"
+            axes[0, c].plot(mis, s["bias"], ls, label=name, marker=".")
+            # at I = 0 every estimate is 0 up to rounding: leave it off the log axes
+            axes[1, c].semilogy(mis, np.where(s["var"] > 1e-20, s["var"], np.nan), ls, marker=".")
+            axes[2, c].semilogy(mis, np.where(s["mse"] > 1e-20, s["mse"], np.nan), ls, marker=".")
+        axes[0, c].axhline(0, color="k", lw=0.6)
+        axes[0, c].set_title(f"K = {K}")
+        axes[2, c].set_xlabel("true MI (nats)")
+    for r, lab in enumerate(("bias", "variance", "MSE")):
+        axes[r, 0].set_ylabel(lab)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"Optimal critic, d={dim}, {n_batches} batches per point", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure_alpha_tradeoff(alphas=tuple(np.logspace(-3, 0, 13)), mis=(2.0, 6.0, 10.0), K=64,
+                          n_batches=500, dim=20, seed=0):
+    """I_alpha's bias-variance trade-off: bias, variance and MSE of the leave-one-out I_alpha
+    (optimal critic f = log p(y|x), baseline a = p(y)) against alpha, one curve per true MI.
+    Small alpha: TUBA-like, unbiased, high variance; alpha -> 1: NCE-like, capped, low
+    variance."""
+    import matplotlib.pyplot as plt
+
+    alphas = np.asarray(alphas, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    for I in mis:
+        vals = np.zeros((n_batches, alphas.size))
+        for b in range(n_batches):
+            x, y = D.sample_gaussian(rng, K, dim, I)
+            L, la = D.log_conditional(x, y, I), D.log_marginal(y)
+            vals[b] = [B.interpolated(L, a, la) for a in alphas]
+        bias = vals.mean(0) - I
+        axes[0].semilogx(alphas, bias, marker=".", label=f"I = {I:g}")
+        axes[1].loglog(alphas, vals.var(0, ddof=1), marker=".")
+        axes[2].loglog(alphas, np.mean((vals - I) ** 2, 0), marker=".")
+    axes[0].axhline(0, color="k", lw=0.6)
+    for ax, lab in zip(axes, ("bias", "variance", "MSE")):
+        ax.set_xlabel(r"$\alpha$")
+        ax.set_ylabel(lab)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(rf"$I_\alpha$ trade-off, optimal critic, K={K}, d={dim}", fontsize=10)
+    fig.tight_layout()
+    return fig
