@@ -161,6 +161,16 @@ def _tail(tab, i0, jc):
 
 
 @numba.njit(cache=True)
+def _interp_rows(tab, i0, w, out):
+    """out[m] = sum_j w_j tab[i0 + j, m]."""
+    for m in range(out.shape[0]):
+        acc = 0.0
+        for j in range(w.shape[0]):
+            acc += w[j] * tab[i0 + j, m]
+        out[m] = acc
+
+
+@numba.njit(cache=True)
 def _clenshaw(c, x):
     """sum_m c_m T_m(x) and its derivative in x."""
     n = c.shape[0]
@@ -266,17 +276,13 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             return -1.0
         # Chebyshev coefficients of R(u) near c = 1, interpolated to q*
         has_near = sn0 <= s <= sn0 + (nn - 1) * dsm
+        inear = 0
         if has_near:
             inear = _stencil(s, sn0, dsm, nn, wn)
             for j in range(ORDER):  # use the near table only where its fit is certified
                 if near_err[inear + j] > 1e-10:
                     has_near = False
-        if has_near:
-            for m in range(ncheb):
-                acc = 0.0
-                for j in range(ORDER):
-                    acc += wn[j] * near[inear + j, m]
-                cn[m] = acc
+        cn_ready = False   # the Chebyshev coefficients at q* are interpolated on first use
         emax = 1.0 if odd else 2.0
         jc = 0
         K = checkpoints[0]
@@ -289,6 +295,9 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             c = 1.0 - eps
             bq = math.sqrt(0.5 * qs * eps)
             if has_near and bq <= near_b:
+                if not cn_ready:
+                    _interp_rows(near, inear, wn, cn)
+                    cn_ready = True
                 r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
                 g = sw * r - Q
                 dgde = sw * rx * (2.0 / near_b) * qs / (4.0 * bq)   # db/deps = q / (4 b)
@@ -340,6 +349,8 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
         c = 1.0 - eps
         bq = math.sqrt(0.5 * qs * eps)
         if has_near and bq <= near_b:
+            if not cn_ready:
+                _interp_rows(near, inear, wn, cn)
             r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
             sl = r + 0.5 * bq * rx * 2.0 / near_b    # dC/dc = R + eps dR/deps = R + (b/2) dR/db
         else:
