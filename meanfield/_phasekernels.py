@@ -110,6 +110,9 @@ def _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8):
             hi = t
         dg = (sw * _dot(Wt, i0, w8) - 1.0) * q
         step = g / dg if dg != 0.0 else 0.0
+        if g == 0.0 or (dg != 0.0 and abs(step) <= 1e-15 * max(1.0, abs(t))):
+            t -= step   # converged: a step at rounding level (it may touch the bracket)
+            break
         tn = t - step
         if not (lo < tn < hi) or dg == 0.0:
             tn = 0.5 * (lo + hi)
@@ -331,6 +334,10 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             else:
                 hi = eps
             en = eps - g / dgde if dgde != 0.0 else -1.0
+            if g == 0.0 or (dgde != 0.0 and abs(en - eps) <= 1e-14 * eps):
+                eps = en if dgde != 0.0 else eps   # converged (the step may touch the bracket)
+                ok = True
+                break
             if not (lo < en < hi):  # bisect, geometrically when the bracket spans decades
                 if lo == 0.0:
                     en = 0.1 * hi
