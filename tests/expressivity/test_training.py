@@ -1,0 +1,46 @@
+"""Tests of the shared training loop (oracle: the values the step function returned)."""
+import numpy as np
+import pytest
+
+from expressivity.training import History, run_steps
+
+
+def test_records_every_step_exactly():
+    """Oracle: the recorded arrays equal the values returned step by step."""
+    h = run_steps(lambda i: {"a": i * 0.5, "b": -i}, 7, progress=False)
+    assert isinstance(h, History) and len(h) == 7 and not h.interrupted
+    np.testing.assert_array_equal(h["a"], 0.5 * np.arange(7))
+    np.testing.assert_array_equal(h["b"], -np.arange(7))
+
+
+def test_scalar_and_none_records():
+    """Oracle: a scalar is recorded under 'value'; None records nothing."""
+    h = run_steps(lambda i: float(i) ** 2, 4, progress=False)
+    np.testing.assert_array_equal(h["value"], [0, 1, 4, 9])
+    assert len(run_steps(lambda i: None, 3, progress=False)) == 0
+
+
+def test_keyboard_interrupt_returns_partial_history():
+    """Oracle: steps before the interrupt are kept, later ones are not."""
+    def step(i):
+        if i == 5:
+            raise KeyboardInterrupt
+        return {"x": i}
+
+    h = run_steps(step, 10, progress=True)
+    assert h.interrupted and len(h) == 5
+    np.testing.assert_array_equal(h["x"], np.arange(5))
+    with pytest.raises(KeyboardInterrupt):
+        run_steps(step, 10, progress=False, interrupt="raise")
+
+
+def test_check_finite_and_bad_arguments():
+    """Oracle: documented errors."""
+    with pytest.raises(FloatingPointError, match="step 2"):
+        run_steps(lambda i: np.nan if i == 2 else 1.0, 5, progress=False, check_finite=True)
+    with pytest.raises(ValueError, match="n_steps"):
+        run_steps(lambda i: 1.0, -1)
+    with pytest.raises(ValueError, match="interrupt"):
+        run_steps(lambda i: 1.0, 1, interrupt="maybe")
+    with pytest.raises(TypeError, match="step"):
+        run_steps(3, 1)
