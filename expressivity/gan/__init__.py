@@ -11,14 +11,14 @@ Modules: :mod:`.data` (ring, grid, unbalanced mixtures), :mod:`.models` (MLPs),
 """
 from . import data, metrics, objectives  # noqa: F401
 from .data import Mixture, grid, ring, unbalanced
-from .experiments import GANResult, objectives_experiment, ring_experiment, train_gan
+from .experiments import GANResult, grid_experiment, objectives_experiment, ring_experiment, train_gan
 from .metrics import kl_estimates, mode_metrics
 from .objectives import OBJECTIVES, custom, get_objective
 from .trainer import GANTrainer
 from .unrolled import unrolled_generator_loss
 
 __all__ = [
-    "Mixture", "ring", "grid", "unbalanced", "ring_experiment", "objectives_experiment",
+    "Mixture", "ring", "grid", "unbalanced", "ring_experiment", "objectives_experiment", "grid_experiment",
     "train_gan", "GANResult", "mode_metrics", "kl_estimates", "OBJECTIVES", "custom",
     "get_objective", "GANTrainer", "unrolled_generator_loss",
 ]

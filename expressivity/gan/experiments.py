@@ -20,7 +20,7 @@ from . import data as _data
 from .metrics import kl_estimates, mode_metrics
 from .trainer import GANTrainer
 
-__all__ = ["GANResult", "train_gan", "ring_experiment", "objectives_experiment"]
+__all__ = ["GANResult", "train_gan", "ring_experiment", "objectives_experiment", "grid_experiment"]
 
 CPU_SCALE = dict(latent_dim=32, hidden=64, n_layers=2, batch_size=256, d_lr=1e-4, g_lr=1e-3,
                  b1=0.5, dtype="float32")
@@ -129,3 +129,46 @@ def objectives_experiment(objectives=("kl", "reverse_kl", "minimax", "logd", "he
     return {o if isinstance(o, str) else o.name:
             train_gan(mixture, steps, seed, unroll_steps=unroll_steps, objective=o, **kw)
             for o in objectives}
+
+
+def grid_experiment(model="ali", steps=5000, seed=0, latent_dim=2, hidden=64, n_layers=2,
+                    batch_size=256, d_lr=1e-4, g_lr=1e-4, b1=0.5, dtype="float32",
+                    snapshot_steps=(), n_eval=2500, n_snapshot=1000, progress=True) -> GANResult:
+    """Dumoulin et al. (2017): ALI (``model="ali"``) or a GAN with the same decoder
+    (``model="gan"``) on the 25-mode grid {-4,...,4}^2, std 0.05, 2-D latent. Paper: modes
+    covered ALI 13.4 +- 5.8, GAN 10.4 +- 9.2. The result's ``config["reconstruction_error"]``
+    holds mean ||x - G_x(mu(x))||^2 over 2500 data points (ALI; NaN for the GAN)."""
+    from .ali import ALITrainer
+
+    steps = _check_steps(steps)
+    mix = _data.grid()
+    dt = np.dtype(dtype)
+    rng = np.random.default_rng([int(seed), 2])
+    tr = ALITrainer(model, latent_dim, hidden, n_layers, 2, "relu", d_lr, g_lr, b1, int(seed), dt)
+    snaps = {}
+    snapshot_steps = set(int(s) for s in snapshot_steps)
+    if 0 in snapshot_steps:
+        snaps[0] = tr.sample(n_snapshot, seed=10_000 + int(seed))
+
+    def step(i):
+        x = mix.sample(batch_size, rng).astype(dt)
+        z = rng.standard_normal((batch_size, latent_dim)).astype(dt)
+        eps = rng.standard_normal((batch_size, latent_dim)).astype(dt)
+        lg, ld = tr.step(x, z, eps)
+        if i + 1 in snapshot_steps:
+            snaps[i + 1] = tr.sample(n_snapshot, seed=10_000 + int(seed))
+        return {"g_loss": lg, "d_loss": ld}
+
+    hist = run_steps(step, steps, desc=f"{model.upper()} grid seed={seed}", progress=progress)
+    samples = tr.sample(n_eval, seed=20_000 + int(seed))
+    mm = mode_metrics(samples, mix)
+    kl_pq, kl_qp = kl_estimates(samples, mix, seed=int(seed))
+    rec = np.nan
+    if model == "ali":
+        xd = mix.sample(n_eval, seed=30_000 + int(seed))
+        rec = float(np.mean(np.sum((xd - tr.reconstruct(xd)) ** 2, 1)))
+    config = dict(model=model, steps=steps, seed=int(seed), latent_dim=latent_dim, hidden=hidden,
+                  n_layers=n_layers, batch_size=batch_size, d_lr=d_lr, g_lr=g_lr, b1=b1,
+                  dtype=str(dt), reconstruction_error=rec)
+    return GANResult(mm.modes_covered, mm.high_quality_fraction, kl_pq, kl_qp, samples, snaps,
+                     hist, config, hist.seconds, hist.interrupted, mm.counts)

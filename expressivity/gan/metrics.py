@@ -70,15 +70,21 @@ def kde_log_density(points, samples, variance, leave_one_out=False, chunk=2048):
     if leave_one_out and (len(p) != n or n < 2):
         raise ValueError("leave_one_out needs len(points) == len(samples) >= 2")
     out = np.empty(len(p))
+    s2 = (s * s).sum(1)
     norm = -0.5 * d * np.log(2 * np.pi * variance) - np.log(n - 1 if leave_one_out else n)
     for a in range(0, len(p), chunk):
         pc = p[a:a + chunk]
-        L = -((pc[:, None, :] - s[None]) ** 2).sum(-1) / (2 * variance)
+        # squared distances by |a|^2 + |b|^2 - 2 a.b (one matmul), clipped at 0
+        d2 = (pc * pc).sum(1)[:, None] + s2[None, :] - 2.0 * (pc @ s.T)
+        np.maximum(d2, 0.0, out=d2)
+        L = d2 * (-0.5 / variance)
         if leave_one_out:
             idx = np.arange(a, a + len(pc))
             L[np.arange(len(pc)), idx] = -np.inf
         m = L.max(1, keepdims=True)
-        out[a:a + chunk] = (m + np.log(np.exp(L - m).sum(1, keepdims=True)))[:, 0] + norm
+        L -= m
+        np.exp(L, out=L)
+        out[a:a + chunk] = (m[:, 0] + np.log(L.sum(1))) + norm
     return out
 
 
