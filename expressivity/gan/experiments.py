@@ -6,7 +6,7 @@ partial run, ``interrupted=True``) and evaluate on ``n_eval`` = 2500 generator s
 :func:`.metrics.mode_metrics` and :func:`.metrics.kl_estimates`.
 
 CPU-scale defaults (the reference code uses z in R^256, 2 x 128 units, batch 512, 25k steps):
-latent 32, 2 x 64 ReLU units, batch 256, float32, Adam b1 = 0.5, discriminator lr 1e-4,
+latent 32, 2 x 64 tanh units (orthogonal init, gain 1.4), batch 256, float32, Adam b1 = 0.5, discriminator lr 1e-4,
 generator lr 1e-3, ring of 8 at radius 2 with std 0.02.
 """
 from __future__ import annotations
@@ -86,7 +86,7 @@ def train_gan(mixture="ring", steps=5000, seed=0, unroll_steps=0, objective="min
     dtype = np.dtype(cfg["dtype"])
     rng = np.random.default_rng([int(seed), 1])
     tr = GANTrainer(unroll_steps, objective, first_order, cfg["latent_dim"], cfg["hidden"],
-                    cfg["n_layers"], mix.dim, cfg.get("activation", "relu"), cfg["d_lr"],
+                    cfg["n_layers"], mix.dim, cfg.get("activation", "tanh"), cfg["d_lr"],
                     cfg["g_lr"], cfg["b1"], seed=int(seed), dtype=dtype)
     snaps = {}
     snapshot_steps = set(int(s) for s in snapshot_steps)

@@ -4,7 +4,7 @@ Generator x = G(z), z ~ N(0, I_latent); discriminator logit T(x) = D(x), read as
 of the log density ratio log p_data(x)/q_gen(x) (the optimum of the logistic loss, see
 :mod:`.objectives`). Both are :func:`expressivity.autodiff.nn.mlp_apply` networks with
 ``n_layers`` hidden layers of width ``hidden`` and a linear output, initialised with
-W ~ N(0, sigma_w2 / fan_in) (sigma_w2 = 2 for relu, 1 otherwise).
+orthogonal weights of entry variance sigma_w2 / fan_in (gain 1.4 as in the reference code).
 """
 from __future__ import annotations
 
@@ -21,20 +21,23 @@ def _check_pos_int(name, v):
     return int(v)
 
 
-def init_mlp(seed, n_in, n_out, hidden=128, n_layers=2, activation="relu", dtype=np.float64):
-    """Parameters of an MLP n_in -> hidden x n_layers -> n_out (list of {"W","b"})."""
+def init_mlp(seed, n_in, n_out, hidden=128, n_layers=2, activation="tanh", dtype=np.float64,
+             init="orthogonal", sigma_w2=1.96):
+    """Parameters of an MLP n_in -> hidden x n_layers -> n_out (list of {"W","b"}), zero biases.
+
+    Default as the reference code ``poolio/unrolled_gan``: orthogonal weights with gain 1.4
+    (sigma_w2 = 1.96)."""
     sizes = [_check_pos_int("n_in", n_in)] + [_check_pos_int("hidden", hidden)] * \
         _check_pos_int("n_layers", n_layers) + [_check_pos_int("n_out", n_out)]
-    sigma_w2 = 2.0 if activation == "relu" else 1.0
-    return nn.mlp_init(seed, sizes, sigma_w2=sigma_w2, sigma_b2=0.0, dtype=dtype)
+    return nn.mlp_init(seed, sizes, sigma_w2=sigma_w2, sigma_b2=0.0, dtype=dtype, init=init)
 
 
-def generator(params, z, activation="relu"):
+def generator(params, z, activation="tanh"):
     """x = G(z), rows of ``z`` to rows of ``x`` (differentiable in params and z)."""
     return nn.mlp_apply(params, z, activation)
 
 
-def discriminator(params, x, activation="relu"):
+def discriminator(params, x, activation="tanh"):
     """Logits T(x), shape (n,): the estimated log p_data(x)/q_gen(x)."""
     return nn.mlp_apply(params, x, activation)[:, 0]
 

@@ -28,7 +28,7 @@ class GANTrainer:
     """
 
     def __init__(self, unroll_steps=0, objective="minimax", first_order=False, latent_dim=32,
-                 hidden=128, n_layers=2, data_dim=2, activation="relu", d_lr=1e-4, g_lr=1e-3,
+                 hidden=128, n_layers=2, data_dim=2, activation="tanh", d_lr=1e-4, g_lr=1e-3,
                  b1=0.5, seed=0, dtype=np.float64):
         if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
             raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")

@@ -31,7 +31,7 @@ from .objectives import discriminator_loss, get_objective
 __all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "adam_state_of"]
 
 
-def d_loss(D, x_real, x_fake, activation="relu"):
+def d_loss(D, x_real, x_fake, activation="tanh"):
     """Logistic discriminator loss -f = E_p[softplus(-T)] + E_q[softplus(T)].
 
     Real and fake rows go through the network as one stacked batch (half the recorded
@@ -41,7 +41,7 @@ def d_loss(D, x_real, x_fake, activation="relu"):
     return discriminator_loss(T[:n], T[n:])
 
 
-def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="relu"):
+def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="tanh"):
     """theta_D^K after ``unroll_steps`` pure ``optimizer`` steps on :func:`d_loss` (recorded
     on the current trace, so differentiable w.r.t. x_fake and D)."""
     if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
@@ -55,7 +55,7 @@ def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None,
 
 
 def unrolled_generator_loss(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None,
-                            state=None, first_order=False, activation="relu"):
+                            state=None, first_order=False, activation="tanh"):
     """The surrogate f_K as a function of the generator parameters ``G`` (see module doc).
 
     ``optimizer``: a pure optimiser (default ``optim.adam(1e-4, b1=0.5)``); ``state``: its
