@@ -35,7 +35,8 @@ def _plt():
 def _gan_cell(cache_dir, mixture, steps, seed, unroll_steps, objective="minimax", snapshot_steps=(),
               **kw):
     key = dict(exp="gan_cell", v=1, mixture=mixture, steps=steps, seed=seed, K=unroll_steps,
-               objective=objective, snaps=sorted(snapshot_steps), kw=sorted(kw.items()))
+               objective=objective, snaps=sorted(snapshot_steps),
+               kw=sorted((k, v) for k, v in kw.items() if k != "progress"))
 
     def compute():
         r = train_gan(mixture, steps, seed, unroll_steps=unroll_steps, objective=objective,
@@ -184,7 +185,8 @@ def fig_objectives(objectives=("kl", "reverse_kl", "minimax", "logd", "hellinger
 
 
 def _ali_cell(cache_dir, model, steps, seed, **kw):
-    key = dict(exp="ali_cell", v=1, model=model, steps=steps, seed=seed, kw=sorted(kw.items()))
+    key = dict(exp="ali_cell", v=1, model=model, steps=steps, seed=seed,
+               kw=sorted((k, v) for k, v in kw.items() if k != "progress"))
 
     def compute():
         r = grid_experiment(model, steps, seed, **kw)
