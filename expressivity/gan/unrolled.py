@@ -1,0 +1,99 @@
+"""Unrolled GANs (Metz, Poole, Pfau & Sohl-Dickstein 2017) with any generator objective.
+
+With f(theta_G, theta_D) = E_x[log D(x)] + E_z[log(1 - D(G(z)))] the discriminator is unrolled
+K steps, theta_D^0 = theta_D, theta_D^{k+1} = theta_D^k + eta df(theta_G, theta_D^k)/dtheta_D^k
+(here the differentiable Adam of :mod:`expressivity.autodiff.optim`, started from the real
+discriminator's Adam moments), and the generator descends the surrogate
+f_K(theta_G, theta_D) = f(theta_G, theta_D^K(theta_G, theta_D)):
+
+    df_K/dtheta_G = df/dtheta_G + (df/dtheta_D^K) (dtheta_D^K/dtheta_G),
+
+the second term by backpropagation through the K optimiser steps (true second-order terms).
+``first_order=True`` is the paper's ablation: theta_D^K is computed but its dependence on
+theta_G is cut (stop_gradient), leaving only the first term. K = 0 is the ordinary GAN. The
+discriminator takes an ordinary step on f; the unrolled copies are discarded.
+
+For ``objective="minimax"`` the generator loss is exactly -(the discriminator's logistic
+loss) at theta_D^K, i.e. f_K including the real-data term (which depends on theta_G through
+theta_D^K). Other objectives (:mod:`.objectives`) use their fake-sample loss at theta_D^K.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import expressivity.autodiff.numpy as anp
+from expressivity.autodiff import grad, optim, stop_gradient, tree_map
+from expressivity.autodiff.optim import AdamState
+
+from .models import discriminator, generator
+from .objectives import discriminator_loss, get_objective
+
+__all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "adam_state_of"]
+
+
+def d_loss(D, x_real, x_fake, activation="tanh"):
+    """Logistic discriminator loss -f = E_p[softplus(-T)] + E_q[softplus(T)].
+
+    Real and fake rows go through the network as one stacked batch (half the recorded
+    operations of two passes; the unrolled steps are bound by per-operation overhead)."""
+    n = x_real.shape[0]
+    T = discriminator(D, anp.concatenate([x_real, x_fake], axis=0), activation)
+    return discriminator_loss(T[:n], T[n:])
+
+
+def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="tanh"):
+    """theta_D^K after ``unroll_steps`` pure ``optimizer`` steps on :func:`d_loss` (recorded
+    on the current trace, so differentiable w.r.t. x_fake and D)."""
+    if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
+        raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
+    if state is None:
+        state = optimizer.init(D)
+    g_fn = grad(d_loss)
+    for _ in range(int(unroll_steps)):
+        D, state = optimizer.update(g_fn(D, x_real, x_fake, activation), state, D)
+    return D
+
+
+def unrolled_generator_loss(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None,
+                            state=None, first_order=False, activation="tanh"):
+    """The surrogate f_K as a function of the generator parameters ``G`` (see module doc).
+
+    ``optimizer``: a pure optimiser (default ``optim.adam(1e-4, b1=0.5)``); ``state``: its
+    state for D (default fresh). Differentiate with ``grad(unrolled_generator_loss)``.
+    """
+    obj = get_objective(objective)
+    if optimizer is None:
+        optimizer = optim.adam(1e-4, b1=0.5)
+    fake = generator(G, z, activation)
+    if unroll_steps:
+        if first_order:
+            DK = unroll_discriminator(D, x_real, stop_gradient(fake), unroll_steps, optimizer,
+                                      state, activation)
+            DK = stop_gradient(DK)
+        else:
+            DK = unroll_discriminator(D, x_real, fake, unroll_steps, optimizer, state, activation)
+    else:
+        DK = D
+    loss = obj.generator_loss(discriminator(DK, fake, activation))
+    if obj.name == "minimax":
+        # f_K's real-data term: depends on theta_G through theta_D^K only
+        loss = loss - anp.mean(anp.softplus(-discriminator(DK, x_real, activation)))
+    return loss
+
+
+def adam_state_of(opt, params):
+    """The pure-Adam state (count, m, v) equal to an ``optim.adam_inplace`` optimiser's current
+    moments, shaped like ``params`` (copies): the unrolled steps continue the real optimiser."""
+    from expressivity.autodiff import tree_flatten, tree_unflatten
+
+    leaves, treedef = tree_flatten(params)
+    if opt.flat:
+        ms, vs, o = [], [], 0
+        for p in leaves:
+            ms.append(opt.m[o:o + p.size].reshape(p.shape).copy())
+            vs.append(opt.v[o:o + p.size].reshape(p.shape).copy())
+            o += p.size
+    else:
+        ms = [m.copy() for m in opt.m]
+        vs = [v.copy() for v in opt.v]
+    return AdamState(opt.count, tree_unflatten(treedef, ms), tree_unflatten(treedef, vs))
