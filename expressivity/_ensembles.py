@@ -62,3 +62,18 @@ def run_rows(name: str, fn: Callable, rows: Sequence[Mapping[str, Any]], cache_d
         raise ValueError("fixed must not contain 'fn' (the row function is passed as fn)")
     return run_ensemble(name, _row_cell, grid, cache_dir, fixed={"fn": fn, **fixed},
                         executor=executor, progress=progress)
+
+
+def run_one(name: str, fn: Callable, params: Mapping[str, Any], cache_dir, *,
+            fixed: Mapping[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
+    """One stored cell, ``fn(**params, **fixed)``, run in this process; its fields as a dict.
+
+    For long single runs (a GAN training run, say) that a figure averages or draws one by
+    one: with a ``cache_dir`` a finished run is verified and reused, never recomputed.
+    """
+    res = run_rows(name, fn, [params], cache_dir, fixed=fixed, executor="inprocess", progress=progress)
+    out = {}
+    for key, value in res.values.items():
+        v = value[0]
+        out[key] = v.item() if getattr(v, "ndim", 1) == 0 else v
+    return out

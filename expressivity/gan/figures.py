@@ -3,15 +3,17 @@ objectives side by side (Poole et al. 2016), ALI vs GAN on the 25-mode grid (Dum
 2017). Library functions returning matplotlib Figures; ``expressivity-figures`` and the
 notebook ``notebooks/gan_objectives_unrolled.ipynb`` call them.
 
-Long runs are cached per cell (one JSON file per (experiment, K or objective or model, seed,
-settings), written atomically by :func:`expressivity._cache.cached`): an interrupted figure
-job resumes where it stopped when called again with the same ``cache_dir``.
+Long runs are stored per cell (one verified sweep cell per (experiment, K or objective or
+model, seed, settings), see :mod:`expressivity._ensembles`): an interrupted figure job
+resumes where it stopped when called again with the same ``cache_dir``.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from .._cache import cached
+from .._ensembles import run_one
 from . import data as _data
 from .experiments import grid_experiment, train_gan
 
@@ -32,21 +34,25 @@ def _plt():
     return plt
 
 
+def gan_run_cell(mixture, steps, seed, unroll_steps, objective, snapshot_steps, options):
+    """One training run as a sweep cell (module level: picklable). ``snapshot_steps`` and
+    ``options`` (keyword arguments of :func:`train_gan`) arrive as JSON strings."""
+    r = train_gan(mixture, steps, seed, unroll_steps=unroll_steps, objective=objective,
+                  snapshot_steps=tuple(json.loads(snapshot_steps)), progress=False, **json.loads(options))
+    if r.interrupted:
+        raise KeyboardInterrupt  # never store a partial run
+    out = dict(r.summary(), samples=r.samples)
+    out.update({f"snapshot_{k}": v for k, v in r.snapshots.items()})
+    return out
+
+
 def _gan_cell(cache_dir, mixture, steps, seed, unroll_steps, objective="minimax", snapshot_steps=(),
-              **kw):
-    key = dict(exp="gan_cell", v=1, mixture=mixture, steps=steps, seed=seed, K=unroll_steps,
-               objective=objective, snaps=sorted(snapshot_steps),
-               kw=sorted((k, v) for k, v in kw.items() if k != "progress"))
-
-    def compute():
-        r = train_gan(mixture, steps, seed, unroll_steps=unroll_steps, objective=objective,
-                      snapshot_steps=snapshot_steps, **kw)
-        if r.interrupted:
-            raise KeyboardInterrupt  # never cache a partial run
-        return dict(r.summary(), samples=r.samples,
-                    snapshots={str(k): v for k, v in r.snapshots.items()})
-
-    return cached(cache_dir, key, compute)
+              progress=False, **kw):
+    params = dict(mixture=mixture, steps=steps, seed=seed, unroll_steps=unroll_steps, objective=objective,
+                  snapshot_steps=json.dumps(sorted(snapshot_steps)), options=json.dumps(kw, sort_keys=True))
+    cell = run_one("gan_run", gan_run_cell, params, cache_dir, progress=progress)
+    cell["snapshots"] = {k[len("snapshot_"):]: v for k, v in cell.items() if k.startswith("snapshot_")}
+    return cell
 
 
 def _scatter(ax, x, mix, title="", lim=None, color="tab:blue"):
@@ -184,17 +190,17 @@ def fig_objectives(objectives=("kl", "reverse_kl", "minimax", "logd", "hellinger
     return fig
 
 
-def _ali_cell(cache_dir, model, steps, seed, **kw):
-    key = dict(exp="ali_cell", v=1, model=model, steps=steps, seed=seed,
-               kw=sorted((k, v) for k, v in kw.items() if k != "progress"))
+def ali_run_cell(model, steps, seed, options):
+    """One ALI or GAN run on the 25-grid as a sweep cell; ``options`` is JSON."""
+    r = grid_experiment(model, steps, seed, progress=False, **json.loads(options))
+    if r.interrupted:
+        raise KeyboardInterrupt
+    return dict(r.summary(), samples=r.samples, reconstruction_error=r.config["reconstruction_error"])
 
-    def compute():
-        r = grid_experiment(model, steps, seed, **kw)
-        if r.interrupted:
-            raise KeyboardInterrupt
-        return dict(r.summary(), samples=r.samples, reconstruction_error=r.config["reconstruction_error"])
 
-    return cached(cache_dir, key, compute)
+def _ali_cell(cache_dir, model, steps, seed, progress=False, **kw):
+    params = dict(model=model, steps=steps, seed=seed, options=json.dumps(kw, sort_keys=True))
+    return run_one("ali_run", ali_run_cell, params, cache_dir, progress=progress)
 
 
 def ali_table(seeds=(0, 1, 2, 3, 4), steps=5000, cache_dir=None, progress=True, **kw):
