@@ -18,14 +18,7 @@ import numpy as np
 __all__ = ["Mixture", "ring", "grid", "unbalanced", "as_generator"]
 
 
-def as_generator(rng_or_seed) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a Generator or an integer seed."""
-    if isinstance(rng_or_seed, np.random.Generator):
-        return rng_or_seed
-    if isinstance(rng_or_seed, (int, np.integer)) and not isinstance(rng_or_seed, bool):
-        return np.random.default_rng(int(rng_or_seed))
-    raise TypeError(
-        f"seed must be a numpy.random.Generator or an int, got {type(rng_or_seed).__name__}")
+from ..autodiff.nn import as_generator  # noqa: E402  (one seed convention for all models)
 
 
 @dataclass(frozen=True, eq=False)
