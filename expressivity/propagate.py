@@ -151,12 +151,8 @@ def circle_q(activation, sigma_w2: float, sigma_b2: float, q0=None) -> float:
     return q
 
 
-def circle_network(activation, sigma_w2: float, sigma_b2: float, width: int, depth: int,
-                   n_points: int = 500, seed=0, q0=None) -> tuple[RandomNetwork | None, Curve]:
-    """Poole's experiment: the great circle h^1 (at q* or q0) and the depth-1 layers above it.
-
-    One generator draws the circle's basis first, then the network (W^2, b^2, ...).
-    """
+def _circle_setup(activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0):
+    """Validated arguments, the generator, and the input circle drawn first from it."""
     act = get_activation(activation)
     sigma_w2 = check_variance("sigma_w2", sigma_w2)
     sigma_b2 = check_variance("sigma_b2", sigma_b2)
@@ -165,7 +161,17 @@ def circle_network(activation, sigma_w2: float, sigma_b2: float, width: int, dep
     n_points = check_positive_int("n_points", n_points, 3)
     q = circle_q(act, sigma_w2, sigma_b2, q0)
     rng = as_generator(seed)
-    circle = great_circle(width, n_points, q, seed=rng)
+    return act, sigma_w2, sigma_b2, width, depth, rng, great_circle(width, n_points, q, seed=rng)
+
+
+def circle_network(activation, sigma_w2: float, sigma_b2: float, width: int, depth: int,
+                   n_points: int = 500, seed=0, q0=None) -> tuple[RandomNetwork | None, Curve]:
+    """Poole's experiment: the great circle h^1 (at q* or q0) and the depth-1 layers above it.
+
+    One generator draws the circle's basis first, then the network (W^2, b^2, ...).
+    """
+    act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
+        activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
     net = (random_network(width, width, depth - 1, act, sigma_w2, sigma_b2, seed=rng)
            if depth > 1 else None)
     return net, circle
@@ -186,15 +192,8 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
     """
-    act = get_activation(activation)
-    sigma_w2 = check_variance("sigma_w2", sigma_w2)
-    sigma_b2 = check_variance("sigma_b2", sigma_b2)
-    width = check_positive_int("width", width, 2)
-    depth = check_positive_int("depth", depth)
-    n_points = check_positive_int("n_points", n_points, 3)
-    q = circle_q(act, sigma_w2, sigma_b2, q0)
-    rng = as_generator(seed)
-    circle = great_circle(width, n_points, q, seed=rng)
+    act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
+        activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
     # the same draws as circle_network, one layer at a time (a depth-40 net never sits in memory)
     layers = draw_layers(rng, width, [width] * (depth - 1), sigma_w2, sigma_b2)
     rows = [layer_measures(x, v, a, circle.weights)
