@@ -227,16 +227,35 @@ def _default_pending(pool: Executor) -> int:
 
 
 def _stop_own_pool(pool: Executor) -> None:
-    """Cancel queued work and end the worker processes of a pool we created."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for p in procs:
-        try:
-            p.terminate()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-    pool.shutdown(wait=True, cancel_futures=True)
-    for p in procs:
-        p.join(timeout=5)
+    """Cancel queued work and end the worker processes of a pool we created.
+
+    On Python 3.11 the pool's management thread, finding its workers gone, calls
+    ``set_exception`` on futures we already cancelled and dies with InvalidStateError
+    (a CPython race); that thread's traceback is noise on the way out, so it is silenced
+    for the duration of the shutdown.
+    """
+    import concurrent.futures
+    import threading
+
+    previous = threading.excepthook
+
+    def quiet(args):
+        if not issubclass(args.exc_type, concurrent.futures.InvalidStateError):
+            previous(args)
+
+    threading.excepthook = quiet
+    try:
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for p in procs:
+            try:
+                p.terminate()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        pool.shutdown(wait=True, cancel_futures=True)
+        for p in procs:
+            p.join(timeout=5)
+    finally:
+        threading.excepthook = previous
 
 
 # ---------------------------------------------------------------------------- driver
