@@ -2,16 +2,14 @@
 optimal critic (Fig. 3) and the I_alpha trade-off across alpha.
 
 Every function returns a matplotlib Figure (matplotlib is imported inside). The staircase is
-the long one: each (critic, data, estimator) run is stored in ``cache_dir`` as its own
-``.npz`` written atomically, so an interrupted figure job resumes with the estimators that
-are still missing.
+the long one: each (critic, data, estimator) run is one verified sweep cell in
+``cache_dir``, so an interrupted figure job resumes with the estimators that are still missing
+(and can run them on several processes or a dask cluster).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -26,56 +24,37 @@ __all__ = ["staircase_runs", "figure_staircase", "optimal_critic_stats", "figure
 
 # ----------------------------------------------------------------------------- Fig. 2
 
-def _key(**settings):
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=repr).encode()).hexdigest()[:12]
-
-
-def _save_atomic(path: Path, **arrays):
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+def staircase_cell(estimator, critic, cubic, levels, steps_per_level, batch_size, dim, lr, seed,
+                   critic_kwargs):
+    """One estimator's staircase run as a sweep cell (module level: runs in worker processes).
+    ``levels`` and ``critic_kwargs`` arrive as JSON strings."""
+    res = train(make_estimator(estimator), critic, mi=D.staircase(tuple(json.loads(levels)), steps_per_level),
+                batch_size=batch_size, dim=dim, cubic=cubic, lr=lr, seed=seed,
+                critic_kwargs=json.loads(critic_kwargs), progress=False)
+    if res.interrupted:
+        raise KeyboardInterrupt(f"staircase run {estimator!r} interrupted")
+    return {"estimates": res.estimates, "true_mi": res.true_mi}
 
 
 def staircase_runs(estimators=PAPER_ESTIMATORS, critic="separable", cubic=False,
                    levels=(2.0, 4.0, 6.0, 8.0, 10.0), steps_per_level=4000, batch_size=64, dim=20,
-                   lr=5e-4, seed=0, critic_kwargs=None, cache_dir=None, progress=True):
+                   lr=5e-4, seed=0, critic_kwargs=None, cache_dir=None, progress=True, executor="inprocess"):
     """Train every estimator on the MI staircase; returns {name: (estimates, true_mi)}.
 
-    With ``cache_dir`` each finished run is stored as ``<critic>_<data>_<name>_<key>.npz``
-    (the key hashes the settings) and reused; runs interrupted with Ctrl-C are not stored and
-    the interrupt propagates after the finished ones are safe on disk.
+    Each estimator's run is one cell of a sweep (:mod:`expressivity._ensembles`): with
+    ``cache_dir`` finished runs are verified and reused, so an interrupted figure resumes with
+    the estimators that are left; ``executor`` as in :func:`expressivity.sweep.run` (None:
+    local processes on all cores).
     """
-    sched = D.staircase(levels, steps_per_level)
-    out = {}
-    cache = Path(cache_dir) if cache_dir is not None else None
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-    for name in estimators:
-        est = make_estimator(name)
-        settings = dict(est=repr(est), critic=critic, cubic=cubic, levels=list(map(float, levels)),
-                        steps=steps_per_level, K=batch_size, dim=dim, lr=lr, seed=seed,
-                        critic_kwargs=critic_kwargs)
-        path = None
-        if cache is not None:
-            safe = name.replace("=", "").replace(".", "p")
-            path = cache / f"{critic}_{'cubic' if cubic else 'gauss'}_{safe}_{_key(**settings)}.npz"
-            if path.exists():
-                with np.load(path) as z:
-                    out[name] = (z["estimates"], z["true_mi"])
-                continue
-        res = train(est, critic, mi=sched, batch_size=batch_size, dim=dim, cubic=cubic, lr=lr,
-                    seed=seed, critic_kwargs=critic_kwargs, progress=progress,
-                    desc=f"{name} {critic} {'cubic' if cubic else 'gauss'}")
-        if res.interrupted:
-            raise KeyboardInterrupt(f"staircase run {name!r} interrupted")
-        out[name] = (res.estimates, res.true_mi)
-        if path is not None:
-            _save_atomic(path, estimates=res.estimates, true_mi=res.true_mi)
-    return out
+    from .._ensembles import run_rows
+
+    rows = [dict(estimator=name, critic=critic, cubic=bool(cubic)) for name in estimators]
+    fixed = dict(levels=json.dumps(list(map(float, levels))), steps_per_level=steps_per_level,
+                 batch_size=batch_size, dim=dim, lr=lr, seed=seed,
+                 critic_kwargs=json.dumps(critic_kwargs or {}, sort_keys=True))
+    res = run_rows("staircase", staircase_cell, rows, cache_dir, fixed=fixed, executor=executor,
+                   progress=progress)
+    return {name: (res["estimates"][i], res["true_mi"][i]) for i, name in enumerate(estimators)}
 
 
 def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"), cubic=False,

@@ -58,12 +58,13 @@ def test_staircase_cache_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "train", flaky_train)
     with pytest.raises(KeyboardInterrupt):
         figures.staircase_runs(**kw)
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert len(files) == 2 and not any("tmp" in f for f in files)
+    store = tmp_path / "staircase"  # one verified sweep cell per estimator
+    files = sorted(p.name for p in store.iterdir() if p.suffix == ".npz")
+    assert len(files) == 2 and not any("tmp" in f for f in store.iterdir() for f in [f.name])
     calls.clear()
     monkeypatch.setattr(figures, "train", real_train)
     first = figures.staircase_runs(**kw)
-    assert len(list(tmp_path.iterdir())) == 3
+    assert len([p for p in store.iterdir() if p.suffix == ".npz"]) == 3
 
     def no_train(*a, **k):
         raise AssertionError("cached runs must not retrain")
