@@ -180,6 +180,11 @@ def primitive(fun, name: str | None = None, vjp_table=None):
         tape.append(node)
         return node
 
+    return _label(f_wrapped, fun, vjps, name)
+
+
+def _label(f_wrapped, fun, vjps, name):
+    """Attach the VJP table and the wrapped function's name and doc to a primitive."""
     f_wrapped.vjps = vjps
     f_wrapped.fun = fun
     f_wrapped.__name__ = name or getattr(fun, "__name__", "primitive")
@@ -230,12 +235,7 @@ def primitive1(fun, name: str | None = None, with_residual=None):
             tape.append(node)
             return node
 
-    f_wrapped.vjps = vjps
-    f_wrapped.fun = fun
-    f_wrapped.__name__ = name or getattr(fun, "__name__", "primitive")
-    f_wrapped.__qualname__ = f_wrapped.__name__
-    f_wrapped.__doc__ = getattr(fun, "__doc__", None)
-    return f_wrapped
+    return _label(f_wrapped, fun, vjps, name)
 
 
 def defvjp(prim, *vjps, argnums=None):
