@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _bench_util import report, time_interleaved  # noqa: E402  (pins BLAS threads)
+from _bench_util import relu_mlp_forward as _fwd, report, time_interleaved  # noqa: E402  (pins BLAS threads)
 
 import numpy as np  # noqa: E402
 from scipy.special import expit  # noqa: E402
@@ -72,20 +72,6 @@ def make_engine_step(G, D):
 
 
 # ----------------------------------------------------------------------------- numpy
-
-def _fwd(layers, x):
-    hs = [x]
-    h = x
-    n = len(layers)
-    for i, l in enumerate(layers):
-        z = h @ l["W"]
-        z += l["b"]
-        if i < n - 1:
-            np.maximum(z, 0, out=z)
-        hs.append(z)
-        h = z
-    return hs
-
 
 def _bwd(layers, hs, dout, grads, need_input=False):
     dz = dout

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _bench_util import report, time_interleaved  # noqa: E402  (pins BLAS threads)
+from _bench_util import relu_mlp_forward as _mlp_fwd, report, time_interleaved  # noqa: E402  (pins BLAS threads)
 
 import numpy as np  # noqa: E402
 
@@ -61,20 +61,6 @@ def make_engine_step(params):
 
 
 # ----------------------------------------------------------------------------- numpy
-
-def _mlp_fwd(layers, x):
-    hs = [x]
-    h = x
-    n = len(layers)
-    for i, l in enumerate(layers):
-        z = h @ l["W"]
-        z += l["b"]
-        if i < n - 1:
-            np.maximum(z, 0, out=z)
-        hs.append(z)
-        h = z
-    return hs
-
 
 def _mlp_bwd(layers, hs, dout, grads):
     dz = dout
