@@ -14,6 +14,7 @@ import numpy as np
 
 ORDER = 8
 TOL = 1e-14
+NEWTON_LAST = 1e-9
 
 
 ORDER_M = 12   # the Mehler coefficients vary faster in log q: a higher-order stencil
@@ -164,16 +165,6 @@ def _tail(tab, i0, jc):
 
 
 @numba.njit(cache=True)
-def _interp_rows(tab, i0, w, out):
-    """out[m] = sum_j w_j tab[i0 + j, m]."""
-    for m in range(out.shape[0]):
-        acc = 0.0
-        for j in range(w.shape[0]):
-            acc += w[j] * tab[i0 + j, m]
-        out[m] = acc
-
-
-@numba.njit(cache=True)
 def _clenshaw(c, x):
     """sum_m c_m T_m(x) and its derivative in x."""
     n = c.shape[0]
@@ -206,9 +197,39 @@ def _c_sum(b, K, c):
     return cs, sl
 
 
+@numba.njit(cache=True)
+def _panel(frac, breaks, certified):
+    """Index of the near-table panel holding b / bmax = frac, or -1 (outside or uncertified)."""
+    if frac > breaks[breaks.shape[0] - 1]:
+        return -1
+    for p in range(breaks.shape[0] - 1):
+        if frac <= breaks[p + 1]:
+            return p if (certified >> p) & 1 else -1
+    return -1
+
+
+@numba.njit(cache=True)
+def _interp_panel(near, i0, w, pan, out):
+    """out[pan, m] = sum_j w_j near[i0 + j, pan, m]."""
+    for m in range(near.shape[2]):
+        acc = 0.0
+        for j in range(w.shape[0]):
+            acc += w[j] * near[i0 + j, pan, m]
+        out[pan, m] = acc
+
+
+@numba.njit(cache=True)
+def _near_eval(cn, pan, breaks, bq, bmax):
+    """R and dR/db from panel pan's Chebyshev series at b = bq."""
+    lo = breaks[pan] * bmax
+    width = (breaks[pan + 1] - breaks[pan]) * bmax
+    r, rx = _clenshaw(cn[pan], 2.0 * (bq - lo) / width - 1.0)
+    return r, rx * 2.0 / width
+
+
 @numba.njit(parallel=True, cache=True)
 def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, odd,
-               sn0, near, near_err, near_b, logW, w_log, order, out, status):
+               sn0, near, near_err, near_b, near_breaks, logW, w_log, order, out, status):
     """Rows of the grid in parallel; along a row the previous c* warm-starts Newton."""
     n1 = V.shape[0]
     qn = np.exp(s0 + ds * np.arange(n1))
@@ -219,23 +240,32 @@ def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoi
         wm = np.empty(ORDER_M)
         wn = np.empty(ORDER)
         b = np.zeros(A.shape[1])
-        cn = np.zeros(near.shape[1])
-        eps_prev = -1.0
+        cn = np.zeros((near.shape[1], near.shape[2]))
+        eps1 = -1.0   # eps = 1 - c* at the previous two points of the row (-1: none)
+        eps2 = -1.0
         for j in range(nb):
-            eps_prev = _point(i, j, SW[i, j], SB[i, j], eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A,
-                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, logW, w_log, out, status,
-                              w8, wm, wn, b, cn)
+            # warm start: linear extrapolation along the row (smooth in sigma_b2)
+            guess = eps1
+            if eps1 > 0.0 and eps2 > 0.0:
+                guess = 2.0 * eps1 - eps2
+                if not (0.5 * eps1 < guess < 2.0 * eps1):
+                    guess = eps1
+            eps2 = eps1
+            eps1 = _point(i, j, SW[i, j], SB[i, j], guess, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A,
+                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, near_breaks, logW,
+                              w_log, out, status, w8, wm, wn, b, cn)
 
 
 @numba.njit(cache=True)
 def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail0, tail1, checkpoints,
-           at_zero, odd, sn0, near, near_err, near_b, logW, w_log, out, status, w8, wm, wn, b, cn):
+           at_zero, odd, sn0, near, near_err, near_b, near_breaks, logW, w_log, out, status, w8, wm, wn, b,
+           cn):
     """One grid point; returns its eps = 1 - c* (or -1) to warm-start the next."""
     n1 = V.shape[0]
     nm = A.shape[0]
     nn = near.shape[0]
     ncp = checkpoints.shape[0]
-    ncheb = near.shape[1]
+    npan = near.shape[1]
     p = (pi, pj)
     status[p] = 0
     if True:
@@ -270,26 +300,32 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             status[p] = 1
             return -1.0
         im = _stencil(s, sm0, dsm, nm, wm)
-        b[:] = 0.0
         if odd and sb == 0.0:
             _interp_b(A, im, wm, 0, 1, b)
             out[pi, pj, 2] = 0.0
             sl = sw * b[1] / qs
             out[pi, pj, 4] = -1.0 / math.log(sl) if sl > 0.0 else 0.0
             return -1.0
-        # Chebyshev coefficients of R(u) near c = 1, interpolated to q*
-        has_near = sn0 <= s <= sn0 + (nn - 1) * dsm
+        # near c = 1: Chebyshev panels of R(b), b = sqrt(q eps / 2) in [0, bmax(q*)] (tables.py);
+        # a panel is used only where its fit is certified at every stencil row, and its
+        # coefficients at q* are interpolated on first use (ready[p])
+        bmax = near_b * math.sqrt(qs / (qs + near_b * near_b))
+        certified = 0   # bit p set: panel p usable
         inear = 0
-        if has_near:
+        if sn0 <= s <= sn0 + (nn - 1) * dsm:
             inear = _stencil(s, sn0, dsm, nn, wn)
-            for j in range(ORDER):  # use the near table only where its fit is certified
-                if near_err[inear + j] > 1e-10:
-                    has_near = False
-        cn_ready = False   # the Chebyshev coefficients at q* are interpolated on first use
+            for p_ in range(npan):
+                good = True
+                for j in range(ORDER):
+                    if not near_err[inear + j, p_] <= 1e-10:
+                        good = False
+                if good:
+                    certified |= 1 << p_
+        ready = 0
         emax = 1.0 if odd else 2.0
         jc = 0
         K = checkpoints[0]
-        _interp_b(A, im, wm, 0, K, b)
+        mehler_ready = False
         lo = 0.0
         hi = emax
         eps = eps_prev if 0.0 < eps_prev < emax else 0.5 * emax
@@ -297,14 +333,18 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
         for it in range(300):
             c = 1.0 - eps
             bq = math.sqrt(0.5 * qs * eps)
-            if has_near and bq <= near_b:
-                if not cn_ready:
-                    _interp_rows(near, inear, wn, cn)
-                    cn_ready = True
-                r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
+            pan = _panel(bq / bmax, near_breaks, certified)
+            if pan >= 0:
+                if not (ready >> pan) & 1:
+                    _interp_panel(near, inear, wn, pan, cn)
+                    ready |= 1 << pan
+                r, drdb = _near_eval(cn, pan, near_breaks, bq, bmax)
                 g = sw * r - Q
-                dgde = sw * rx * (2.0 / near_b) * qs / (4.0 * bq)   # db/deps = q / (4 b)
+                dgde = sw * drdb * qs / (4.0 * bq)   # db/deps = q / (4 b)
             else:
+                if not mehler_ready:
+                    _interp_b(A, im, wm, 0, K, b)
+                    mehler_ready = True
                 # Mehler as V - C_K(c): truncation error damped by |c|^(K+1) (moderate c)
                 cs, sl = _c_sum(b, K, c)
                 delta = Vq - cs
@@ -334,7 +374,9 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             else:
                 hi = eps
             en = eps - g / dgde if dgde != 0.0 else -1.0
-            if g == 0.0 or (dgde != 0.0 and abs(en - eps) <= 1e-14 * eps):
+            # Newton converges quadratically: after a step of 1e-9 eps the error is ~1e-18 eps
+            # (times eps R''/R', O(1)), so that step is the last one taken
+            if g == 0.0 or (dgde != 0.0 and abs(en - eps) <= NEWTON_LAST * eps):
                 eps = en if dgde != 0.0 else eps   # converged (the step may touch the bracket)
                 ok = True
                 break
@@ -355,12 +397,15 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
             return -1.0
         c = 1.0 - eps
         bq = math.sqrt(0.5 * qs * eps)
-        if has_near and bq <= near_b:
-            if not cn_ready:
-                _interp_rows(near, inear, wn, cn)
-            r, rx = _clenshaw(cn, 2.0 * bq / near_b - 1.0)
-            sl = r + 0.5 * bq * rx * 2.0 / near_b    # dC/dc = R + eps dR/deps = R + (b/2) dR/db
+        pan = _panel(bq / bmax, near_breaks, certified)
+        if pan >= 0:
+            if not (ready >> pan) & 1:
+                _interp_panel(near, inear, wn, pan, cn)
+            r, drdb = _near_eval(cn, pan, near_breaks, bq, bmax)
+            sl = r + 0.5 * bq * drdb    # dC/dc = R + eps dR/deps = R + (b/2) dR/db
         else:
+            if not mehler_ready:
+                _interp_b(A, im, wm, 0, K, b)
             cs, sl = _c_sum(b, K, c)
             t1 = _tail(tail1, im, jc)
             ck = abs(c) ** K

@@ -106,8 +106,10 @@ def _sin_2d(kind, c, q):
     lo, hi = math.exp(-q * (1.0 - c)), math.exp(-q * (1.0 + c))
     if kind == "C":
         return 0.5 * (lo - hi)
-    if kind == "Delta":  # V - C = [1 - e^{-q(1-c)} + e^{-q(1+c)} - e^{-2q}] / 2
-        return 0.5 * (-math.expm1(-q * (1.0 - c)) + hi - math.exp(-2.0 * q))
+    if kind == "Delta":  # V - C = [1 - e^{-q(1-c)} + e^{-q(1+c)} - e^{-2q}] / 2, both differences by expm1
+        e = q * (1.0 - c)
+        tail = math.exp(-2.0 * q) * math.expm1(e) if e < 700.0 else hi - math.exp(-2.0 * q)
+        return 0.5 * (-math.expm1(-e) + tail)
     return 0.5 * (lo + hi)
 
 
@@ -211,3 +213,20 @@ def two_d(act: Activation, kind: str, c: float, q: float) -> float:
         return quad.expect_pair_inner_closed(dphi, inner[1], c, q, act.kinks)
     val = quad.expect_pair_inner_closed(phi, inner[0], c, q, act.kinks)
     return one_d(act, "V", q) - val if kind == "Delta" else val
+
+
+def near_ratio(act: Activation, b: float, q: float) -> float:
+    """R = Delta(c, q) / (1 - c) = [V(q) - C(c, q)] / (1 - c) at b = sqrt(q (1 - c) / 2), 0 < b^2 <= q.
+
+    The slope of the chord of the C-map from c to 1; R -> q E[phi'(u)^2] as c -> 1. Smooth phi:
+    R = q E[y^2 m^2] with m the mean of phi' over the segment [u2, u1] (no cancellation, see
+    :func:`meanfield.quadrature.near_ratio_smooth`); kinked phi: Delta / eps (loses digits as
+    eps -> 0 -- the phase-diagram tables certify where that is good enough).
+    """
+    if not (0.0 < b * b <= q):
+        raise ValueError(f"b must satisfy 0 < b^2 <= q; got b={b}, q={q}")
+    if act.smooth:
+        return quad.near_ratio_smooth(act.phi, act.dphi, b, q)
+    eps = 2.0 * b * b / q
+    return two_d(act, "Delta", 1.0 - eps, q) / eps
+

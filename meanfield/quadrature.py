@@ -19,6 +19,8 @@ import numpy as np
 L_TRUNC = 10.0          # |z| <= 10: Gaussian mass outside is 1.5e-23
 H_STEP = 0.25           # trapezoid step in units of the activation's scale
 GL_ORDER = 20
+H_SEGMENT = 0.25      # segments shorter than this: g' averaged by Gauss-Legendre (near_ratio_smooth)
+SEGMENT_GL = ((0.01, 4), (0.05, 6), (H_SEGMENT, 10))   # (segment half-width below, nodes)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -104,6 +106,42 @@ def expect_half_sq_diff_smooth(g, c: float, q: float) -> float:
     ax, wx, by, wy = _rotated(c, q)
     d = g(ax + by) - g(ax - by)
     return float(0.5 * (wx @ (d * d) @ wy))
+
+
+def near_ratio_smooth(g, dg, b: float, q: float) -> float:
+    """R = [V(q) - C(c, q)] / (1 - c) at b = sqrt(q (1 - c) / 2), for smooth g (no cancellation).
+
+    With u1,2 = a x +- b y (a^2 = q - b^2): g(u1) - g(u2) = 2 b y m(a x, b y), m = the mean of
+    g' over [u - h, u + h], so R = q E[y^2 m(a x, b y)^2] -- accurate to rounding for every b,
+    including b -> 0 where R -> q E[g'(u)^2]. m is the difference quotient where the segment
+    is long (|h| >= H_SEGMENT) and Gauss-Legendre over the segment where it is short (there
+    the quotient would lose digits; g' is analytic over a width-1 neighbourhood for the
+    smooth activations, so SEGMENT_GL nodes reach rounding).
+    """
+    a = math.sqrt(max(0.0, q - b * b))
+    x, wx = trapezoid_nodes(a)
+    y, wy = _half_line(*trapezoid_nodes(b))
+    u = (a * x)[:, None]
+    short = b * y < H_SEGMENT
+    total = 0.0
+    lo = 0.0
+    for hi, n in SEGMENT_GL:   # Gauss-Legendre orders by segment length (error ~ (h/2)^(2n))
+        sel = (b * y >= lo) & (b * y < hi)
+        lo = hi
+        if not sel.any():
+            continue
+        h = (b * y[sel])[None, :]
+        x0, w0 = _gl(n)
+        m = 0.5 * w0[0] * dg(u + h * x0[0])
+        for xk, wk in zip(x0[1:], w0[1:]):
+            m += 0.5 * wk * dg(u + h * xk)
+        total += wx @ (m * m) @ (wy * y * y)[sel]
+    if not short.all():
+        yl = y[~short]
+        h = (b * yl)[None, :]
+        m = (g(u + h) - g(u - h)) / (2.0 * h)
+        total += wx @ (m * m) @ (wy * y * y)[~short]
+    return float(q * total)
 
 
 def expect_pair_inner_closed(g1, inner, c: float, q: float, kinks=()) -> float:

@@ -31,19 +31,29 @@ import numpy as np
 from . import kernels
 from .activations import Activation
 
-TABLE_VERSION = 3
+TABLE_VERSION = 5
 DS = 0.025
 S1D = (-round(math.log(1e8) / DS), round(math.log(1e6) / DS))       # node index range
 DSM = 0.05
 SMEHLER = (-round(math.log(1e6) / DSM), round(math.log(1e3) / DSM))
 K_MAX = 4096
 # near c = 1 the Mehler series converges slowly at large q; there R(eps, q) = Delta/eps is
-# tabulated as a Chebyshev series in b = sqrt(q eps / 2) in [0, NEAR_B] (b is the spread of the
-# rotated coordinate; R is analytic in b for smooth phi -- singularities near b = +-i/2 -- and
-# for kinked phi, where powers (1 - c)^(3/2) make it non-analytic in eps)
-NEAR_B = 1.0
-NEAR_N = 40
-SNEAR = (round(math.log(2.5) / DSM), SMEHLER[1])
+# tabulated as Chebyshev series in b = sqrt(q eps / 2) on b in [0, near_bmax(q)], split into
+# panels at the fractions NEAR_BREAKS (b is the spread of the rotated coordinate; R is analytic
+# in b, not in eps, for kinked phi, where powers (1 - c)^(3/2) appear). near_bmax(q) -> NEAR_B at
+# large q and -> sqrt(q) (c = -1) at small q, so the table covers c in [1 - 2 NEAR_B^2/(q + NEAR_B^2), 1]:
+# beyond it |c| is small enough for a short Mehler sum.
+NEAR_B = 3.0
+NEAR_BREAKS = np.array([0.0, 0.4, 1.0])
+NEAR_N = 32
+SNEAR = (round(math.log(0.2) / DSM), SMEHLER[1])
+
+
+def near_bmax(q):
+    """Upper end in b of the near-c=1 table at q: NEAR_B sqrt(q / (q + NEAR_B^2)) (< sqrt(q))."""
+    return NEAR_B * np.sqrt(q / (q + NEAR_B * NEAR_B))
+
+
 CHECKPOINTS = np.array([16 * 2 ** j for j in range(int(math.log2(K_MAX // 16)) + 1)])
 _MEMORY: dict[str, "Tables"] = {}
 
@@ -61,8 +71,8 @@ class Tables:
     at_zero: np.ndarray     # V(0), D(0), W(0)
     odd: bool
     s0_near: float          # s of the first near-c=1 node (same spacing as Mehler)
-    near: np.ndarray        # (n_near, NEAR_N) Chebyshev coefficients of R(b) on b in [0, NEAR_B]
-    near_err: np.ndarray    # (n_near,) estimated relative interpolation error of R
+    near: np.ndarray        # (n_near, n_panels, NEAR_N) Chebyshev coefficients of R(b) per panel
+    near_err: np.ndarray    # (n_near, n_panels) estimated relative interpolation error of R
 
 
 def cache_dir() -> Path:
@@ -138,18 +148,34 @@ def chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
     return c
 
 
-def _build_near(act: Activation):
-    idx = np.arange(SNEAR[0], SNEAR[1] + 1)
-    bb = 0.5 * NEAR_B * (chebyshev_nodes(NEAR_N) + 1.0)
-    coef = np.empty((len(idx), NEAR_N))
-    err = np.empty(len(idx))
-    for j, i in enumerate(idx):
-        q = math.exp(i * DSM)
-        eps = 2.0 * bb * bb / q
-        vals = np.array([kernels.two_d(act, "Delta", 1.0 - e, q) / e for e in eps])
-        coef[j] = chebyshev_coefficients(vals)
+def _near_row(act: Activation, q: float):
+    x = 0.5 * (chebyshev_nodes(NEAR_N) + 1.0)
+    bm = float(near_bmax(q))
+    npan = len(NEAR_BREAKS) - 1
+    coef = np.empty((npan, NEAR_N))
+    err = np.empty(npan)
+    for p in range(npan):
+        lo, hi = NEAR_BREAKS[p], NEAR_BREAKS[p + 1]
+        if lo == 0.0 and not act.smooth:
+            # Delta/eps of a kinked phi loses ~1e-16/eps as eps -> 0: never certified there
+            coef[p], err[p] = 0.0, np.inf
+            continue
+        vals = np.array([kernels.near_ratio(act, bm * (lo + (hi - lo) * t), q) for t in x])
+        coef[p] = chebyshev_coefficients(vals)
         # size of the last coefficients: the interpolation error, relative to R
-        err[j] = np.abs(coef[j, -4:]).max() / np.abs(vals).max()
+        err[p] = np.abs(coef[p, -4:]).max() / np.abs(vals).max()
+    return coef, err
+
+
+def _build_near(act: Activation):
+    from concurrent.futures import ThreadPoolExecutor
+
+    idx = np.arange(SNEAR[0], SNEAR[1] + 1)
+    qs = np.exp(idx * DSM)
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        rows = list(pool.map(lambda q: _near_row(act, float(q)), qs))
+    coef = np.array([r[0] for r in rows])
+    err = np.array([r[1] for r in rows])
     return idx[0] * DSM, coef, err
 
 

@@ -132,3 +132,50 @@ def test_sin_closed_forms_do_not_overflow_at_large_q():
     assert kernels.two_d(act, "C", c, q) == pytest.approx(0.5 * math.exp(-q * (1 - c)), rel=1e-12)
     assert kernels.two_d(act, "Delta", c, q) == pytest.approx(0.5 * -math.expm1(-q * (1 - c)), rel=1e-12)
     assert kernels.two_d(act, "Dc", c, q) == pytest.approx(0.5 * math.exp(-q * (1 - c)), rel=1e-12)
+
+
+@pytest.mark.parametrize("q", [0.2, 3.0, 40.0, 700.0])
+def test_near_ratio_matches_sin_closed_form_down_to_c_equal_one(q):
+    """Oracle: sin's Delta = [-expm1(-q eps) + e^{-2q} expm1(q eps)] / 2 (no cancellation), so
+    R = Delta/eps in closed form at every eps = 2 b^2/q, down to b = 1e-7 where V - C would have
+    lost every digit. Engine: the segment-mean quadrature on the generic (quadrature) path."""
+    gen = _generic("sin")
+    for b in [1e-7, 1e-4, 3e-3, 0.05, 0.3, 1.0, 2.9]:
+        if b * b >= q:
+            continue
+        eps = 2.0 * b * b / q
+        ref = 0.5 * (-math.expm1(-q * eps) + math.exp(-2.0 * q) * math.expm1(q * eps)) / eps
+        assert _rel(kernels.near_ratio(gen, b, q), ref) <= 1e-12, (b, q)
+
+
+@pytest.mark.parametrize("name", ["tanh", "swish"])
+def test_near_ratio_limits_and_chord(name, oracle):
+    """Oracles: as b -> 0 the chord slope R tends to q E[phi'^2] (adaptive quadrature, the
+    correction is O(eps) = 2e-14 here); at moderate eps R = [V - C]/eps with V and C by nested
+    adaptive quadrature (eps >= 0.1, so the subtraction costs at most one digit)."""
+    act = mf.get_activation(name)
+    for q in [0.3, 5.0, 30.0]:
+        slope = q * oracle.gauss1(lambda u: oracle.scalar(act.dphi)(u) ** 2, q)
+        assert _rel(kernels.near_ratio(act, 1e-7 * math.sqrt(q), q), slope) <= 1e-12
+        b = math.sqrt(0.15 * q)   # eps = 0.3
+        f = oracle.scalar(act.phi)
+        ref = (oracle.gauss1(lambda u: f(u) ** 2, q) - oracle.gauss2(f, f, 0.7, q)) / 0.3
+        assert _rel(kernels.near_ratio(act, b, q), ref) <= 1e-10
+
+
+def test_sin_closed_delta_keeps_its_digits_near_c_equal_one():
+    """Oracle: the series Delta = [e (1 + e^{-2q}) - (e^2 / 2)(1 - e^{-2q})] / 2 + O(e^3), e = q eps,
+    at eps = 2^-30 (the closed form must not subtract nearly equal exponentials)."""
+    act = mf.get_activation("sin")
+    eps = 2.0 ** -30   # c = 1 - eps exactly
+    for q in [0.2, 3.0]:
+        e = q * eps
+        ref = 0.5 * (e * (1 + math.exp(-2 * q)) - 0.5 * e * e * (1 - math.exp(-2 * q)))
+        assert _rel(kernels.two_d(act, "Delta", 1.0 - eps, q), ref) <= 1e-12
+
+
+def test_near_ratio_rejects_b_outside_its_range():
+    act = mf.get_activation("tanh")
+    for b in [0.0, 3.1]:
+        with pytest.raises(ValueError, match="b must satisfy"):
+            kernels.near_ratio(act, b, 9.0)

@@ -72,3 +72,26 @@ def test_plot_returns_axes():
     assert ax.get_xlabel() == r"$\sigma_b$"
     with pytest.raises(ValueError, match="field"):
         pd.plot("nope")
+
+
+def test_near_table_panels_and_mehler_region_match_pointwise():
+    """Oracle: the pointwise c_star / depth_scales (bracketing on the quadrature kernels, no
+    tables). The tanh grid is chosen so that b* = sqrt(q* (1 - c*)/2) falls in each Chebyshev
+    panel of the near-c=1 table and beyond it (short Mehler sums); every panel of the tanh table
+    is certified, so these points take the fast path."""
+    from meanfield.tables import NEAR_BREAKS, get_tables, near_bmax
+
+    t = get_tables(mf.get_activation("tanh"))
+    assert np.all(t.near_err <= 1e-10)
+    w = np.array([1.2, 1.8, 3.0, 6.0, 12.0, 24.0])
+    b = np.array([0.0, 0.01, 0.3, 2.0, 9.0])
+    pd = mf.phase_diagram("tanh", w, b)
+    frac = np.sqrt(pd.q_star * (1.0 - pd.c_star) / 2.0) / near_bmax(pd.q_star)
+    seen = np.digitize(frac[pd.chi1 > 1.0], NEAR_BREAKS[1:-1].tolist() + [1.0 + 1e-12])
+    assert set(seen.tolist()) >= {0, 1, 2}   # both panels and the Mehler side
+    for i, wi in enumerate(w):
+        for j, bj in enumerate(b):
+            c_ref = mf.c_star("tanh", wi, bj)
+            assert abs(pd.c_star[i, j] - c_ref) <= 1e-9 * max(c_ref, 1e-3), (wi, bj)
+            xi_c = mf.depth_scales("tanh", wi, bj)[1]
+            assert abs(pd.xi_c[i, j] - xi_c) <= 1e-7 * xi_c, (wi, bj)
