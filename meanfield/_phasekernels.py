@@ -2,10 +2,13 @@
 
 Each grid point (sigma_w2, sigma_b2) is independent: q* by walking the 1-D table from q0 to
 the first sign change of sigma_w2 V(q) + sigma_b2 - q and Newton in s = log q; chi1, xi_q
-from the tables; in the chaotic phase c* = 1 - eps from the Mehler series written without
-cancellation, R(eps) = [V - C(1 - eps)]/eps = sum_k b_k (1 + c + ... + c^(k-1)), solving
-sigma_w2 R(eps) = sigma_w2 V(q*) + sigma_b2 by safeguarded Newton with as many terms as the
-tail bounds require. Points the tables cannot certify get status 1 (direct quadrature).
+from the tables; in the chaotic phase c* = 1 - eps solves sigma_w2 R(eps) = q* with
+R(eps) = [V - C(1 - eps)]/eps (Poole et al. 2016, Eq. 5 at its non-trivial fixed point) by
+safeguarded Newton, R from the near-c=1 Chebyshev panels in b = sqrt(q eps/2) where they are
+certified, else from the Mehler series written without cancellation,
+R = sum_k b_k (1 + c + ... + c^(k-1)), with as many terms as the tail bounds require. Along a
+row the c* of the previous two points give the starting guess. Points the tables cannot
+certify get status 1 (direct quadrature).
 """
 import math
 

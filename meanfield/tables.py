@@ -14,6 +14,13 @@ table per activation serves every grid (spec, "Numerics that matter"):
   converged once its last 16 terms are below 1e-22 V (the truncation at |z| = 10 leaves a floor near 1e-24 V); where it is not converged by K_MAX
   (steep activations at large q) the remainder V - sum a_k^2 is kept as the tail and the
   phase diagram falls back to direct quadrature for the points that need it.
+* Near c = 1: the chord slope R(eps, q) = [V(q) - C(1 - eps, q)]/eps as Chebyshev series in
+  b = sqrt(q eps / 2) on [0, near_bmax(q)] (two panels of NEAR_N coefficients per q node,
+  q in [0.2, 1e3]), from the cancellation-free segment-mean quadrature
+  (:func:`meanfield.kernels.near_ratio`). With it, c* of every chaotic point with
+  c* > 1 - 18/(q* + 9) is a few Newton steps on a 32-term series; the Mehler sums are left
+  with |c| small enough to converge in a few dozen terms. Each panel carries its fit error
+  (the size of its last coefficients); the solver uses only certified panels (<= 1e-10).
 
 Tables are written to ``$MEANFIELD_CACHE`` (default ``~/.cache/meanfield``) for the
 built-in activations; sympy-defined ones are tabulated once per process.
