@@ -121,7 +121,7 @@ def _tanh_point(H, Z, i, j, h):
     Z[2, i, j] = d * (H[2, i, j] - 2.0 * t * v * v)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
 def tanh_jet(H, Z, b):
     """Z = [tanh h; tanh'(h) hdot; ...] for H, Z of shape (3, n, N); h += b in H first
     (``b`` of length N, or empty: no bias and H is left untouched)."""
@@ -154,7 +154,7 @@ def _pl_point(H, Z, i, j, h, relu):
     Z[2, i, j] = d * H[2, i, j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def piecewise_linear_jet(H, Z, b, relu):
     """relu (``relu=True``) or hard_tanh: the same contract as :func:`tanh_jet`."""
     n, N = H.shape[1], H.shape[2]
@@ -170,7 +170,7 @@ def piecewise_linear_jet(H, Z, b, relu):
                 _pl_point(H, Z, i, j, H[0, i, j], relu)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"}, nogil=True)
 def row_sums(X, out):
     """out[:, i] = (x.x, v.v, v.a, a.a) of row i for X = [x; v; a] of shape (3, n, N)."""
     n, N = X.shape[1], X.shape[2]

@@ -115,17 +115,20 @@ def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: floa
     """Yield (W^l, b^l) one layer at a time, in the order :func:`random_network` draws them
     (so a long network never has to sit in memory at once).
 
-    ``reuse=True`` draws every W into one buffer per shape, overwritten at the next layer
-    (for callers that consume W before asking for the next one). The draws are
-    ``rng.standard_normal`` bit for bit; large ones run a compiled ziggurat (_fast_normal).
+    ``reuse=True`` draws W into two buffers per shape in turn, so a W is overwritten two
+    layers later (for callers that are done with W^l before asking for W^{l+2}; two so that
+    W^{l+1} can be drawn while W^l is still in use). The draws are ``rng.standard_normal``
+    bit for bit; large ones run a compiled ziggurat (_fast_normal).
     """
     fan_in = input_dim
     bufs = {}
     for n in widths:
         if reuse:
-            W = bufs.get((n, fan_in))
-            if W is None:
-                W = bufs[(n, fan_in)] = np.empty((n, fan_in))
+            ring = bufs.setdefault((n, fan_in), [])
+            if len(ring) < 2:
+                ring.append(np.empty((n, fan_in)))
+            ring.reverse()
+            W = ring[0]
         else:
             W = np.empty((n, fan_in))
         standard_normal(rng, W)
