@@ -80,8 +80,9 @@ def _unit(shi, slo):
 
 if _TABLES:
     @njit(cache=True, nogil=True, error_model="numpy")
-    def _ziggurat_fill(st, out):
-        """Fill the 1-D ``out`` with standard normals; st = [s_hi, s_lo, inc_hi, inc_lo] (updated)."""
+    def _ziggurat_fill(st, out, scale):
+        """Fill the 1-D ``out`` with ``scale`` times standard normals (the product rounded once,
+        as ``out *= scale`` after the draw would); st = [s_hi, s_lo, inc_hi, inc_lo] (updated)."""
         shi, slo, ihi, ilo = st[0], st[1], st[2], st[3]
         mhi, mlo = _MULT_HI, _MULT_LO
         ki, wi, fi = ki_double, wi_double, fi_double
@@ -113,17 +114,17 @@ if _TABLES:
                 shi, slo = _lcg128(shi, slo, mhi, mlo, ihi, ilo)   # the wedge test
                 if (fi[idx - 1] - fi[idx]) * _unit(shi, slo) + fi[idx] < np.exp(-0.5 * x * x):
                     break
-            out[k] = x
+            out[k] = x * scale
         st[0] = shi
         st[1] = slo
 
 
-def _fill_pcg64(rng: np.random.Generator, flat: np.ndarray) -> None:
+def _fill_pcg64(rng: np.random.Generator, flat: np.ndarray, scale: float = 1.0) -> None:
     bg = rng.bit_generator
     state = bg.state
     s, inc = state["state"]["state"], state["state"]["inc"]
     st = np.array([s >> 64, s & _M64, inc >> 64, inc & _M64], dtype=np.uint64)
-    _ziggurat_fill(st, flat)
+    _ziggurat_fill(st, flat, float(scale))
     state["state"]["state"] = (int(st[0]) << 64) | int(st[1])
     bg.state = state
 
@@ -149,14 +150,18 @@ def _fast_path_ok() -> bool:
     return _VERIFIED[0]
 
 
-def standard_normal_into(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
-    """``rng.standard_normal(out=out)``, bit for bit and state for state, for a C-contiguous
-    float64 ``out``; a compiled ziggurat when ``rng`` is a plain PCG64 generator."""
+def standard_normal_into(rng: np.random.Generator, out: np.ndarray,
+                         scale: float = 1.0) -> np.ndarray:
+    """``rng.standard_normal(out=out); out *= scale``, bit for bit and state for state, for a
+    C-contiguous float64 ``out``; a compiled ziggurat when ``rng`` is a plain PCG64 generator
+    (then in one pass over ``out``)."""
     if not (isinstance(out, np.ndarray) and out.dtype == np.float64 and out.flags.c_contiguous
             and out.flags.writeable):
         raise TypeError("out must be a writeable C-contiguous float64 array")
     if type(rng.bit_generator) is np.random.PCG64 and _fast_path_ok():
-        _fill_pcg64(rng, out.reshape(-1))
+        _fill_pcg64(rng, out.reshape(-1), scale)
     else:
         rng.standard_normal(out=out)
+        if scale != 1.0:
+            out *= scale
     return out

@@ -131,8 +131,7 @@ def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: floa
             W = ring[0]
         else:
             W = np.empty((n, fan_in))
-        standard_normal(rng, W)
-        W *= np.sqrt(sigma_w2 / fan_in)
+        standard_normal(rng, W, np.sqrt(sigma_w2 / fan_in))
         b = rng.standard_normal(n)
         b *= np.sqrt(sigma_b2)
         yield W, b
@@ -142,10 +141,13 @@ def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: floa
 _FAST_DRAW_MIN = 1 << 16   # below this numba's import and call overhead is not worth it
 
 
-def standard_normal(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
-    """Fill the C-contiguous float64 ``out`` exactly as ``rng.standard_normal(out=out)`` would."""
+def standard_normal(rng: np.random.Generator, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Fill the C-contiguous float64 ``out`` exactly as ``rng.standard_normal(out=out);
+    out *= scale`` would."""
     if out.size >= _FAST_DRAW_MIN:
         from ._fast_normal import standard_normal_into
 
-        return standard_normal_into(rng, out)
-    return rng.standard_normal(out=out)
+        return standard_normal_into(rng, out, scale)
+    rng.standard_normal(out=out)
+    out *= scale
+    return out

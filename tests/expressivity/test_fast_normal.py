@@ -65,3 +65,14 @@ def test_draw_layers_match_plain_numpy_draws():
         for (W, b), (Wr, br) in zip(got, ref):
             np.testing.assert_array_equal(W, Wr)
             np.testing.assert_array_equal(b, br)
+
+
+def test_scale_is_one_rounding_of_the_product():
+    """scale * N(0,1) in the kernel == numpy's draw followed by out *= scale, bit for bit."""
+    a, b = np.random.default_rng(21), np.random.default_rng(21)
+    s = np.sqrt(6.25 / 1000)
+    ref = a.standard_normal((500, 300))
+    ref *= s
+    out = np.empty((500, 300))
+    _fast_normal.standard_normal_into(b, out, s)
+    np.testing.assert_array_equal(out, ref)
