@@ -10,6 +10,11 @@ Theano R-op of ``ganguli-lab/deepchaos`` computes the same derivatives). No fini
 differences: lengths and curvatures are exact up to the quadrature over t.
 For piecewise-linear phi, phi'' is a Dirac delta at the kinks and is dropped here: lengths
 stay exact, but curvature concentrated at the kinks needs :mod:`expressivity.regions`.
+
+Speed: tanh, relu and hard_tanh layers run one compiled pass (bias, phi, phi', phi'', chain
+rule; expressivity._jets), other activations the numpy formulas; the measures take their row
+dot products from one compiled pass too. propagate_circle draws its weights with a compiled
+ziggurat that reproduces ``rng.standard_normal`` bit for bit (expressivity._fast_normal).
 """
 from __future__ import annotations
 
@@ -206,6 +211,11 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     euclidean_length = integral ||dh|| dtheta / sqrt(N), grassmannian_length =
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
+
+    Threads: when numba may use more than one thread (``numba.get_num_threads() > 1``), the
+    next layer's weights are drawn in one extra thread while this layer's activation and
+    measures run; ``numba.set_num_threads(1)`` keeps all work on the calling thread. The
+    draws, their order and the results are the same either way.
     """
     act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
         activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
