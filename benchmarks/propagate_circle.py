@@ -12,11 +12,10 @@ pays for nothing but BLAS. A second baseline also draws its weights with numpy
 Two thread settings, each applied to BOTH contenders alike:
   * pinned:  BLAS limited to one thread (threadpoolctl) and numba.set_num_threads(1);
              propagate_circle then runs on one core, start to end.
-  * default: BLAS and numba at the machine's default thread counts. Here propagate_circle
-             draws the next layer's weights in ONE extra thread while the current layer's
-             activation and measures run (it does so only when numba may use > 1 thread);
-             the baseline's BLAS gets the same threads, so no contender has a core the other
-             lacks.
+  * default: BLAS and numba at the machine's default thread counts, for both.
+propagate_circle starts no thread of its own (drawing the next layer's weights in an extra
+thread was tried and measured ~10 % slower on this shared 2-core machine: the BLAS threads and
+other processes compete for the same cores), so neither contender has a core the other lacks.
 Rounds are interleaved (ours, products, products + draws, ours, ...) so that load from other
 processes hits all alike; we print the best of ``--repeat`` wall-clock times and the median of
 the per-round ratios.

@@ -116,8 +116,7 @@ def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: floa
     (so a long network never has to sit in memory at once).
 
     ``reuse=True`` draws W into two buffers per shape in turn, so a W is overwritten two
-    layers later (for callers that are done with W^l before asking for W^{l+2}; two so that
-    W^{l+1} can be drawn while W^l is still in use). The draws are ``rng.standard_normal``
+    layers later (for callers that are done with W^l before asking for W^{l+2}). The draws are ``rng.standard_normal``
     bit for bit; large ones run a compiled ziggurat (_fast_normal).
     """
     fan_in = input_dim

@@ -98,43 +98,23 @@ def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
         yield X[:n], X[n:2 * n], X[2 * n:]
 
 
-def _iterate(act, layers, S, post_activation, input_is_preactivation, prefetch=False):
+def _iterate(act, layers, S, post_activation, input_is_preactivation):
     """Yield the stacked (3n, N) [x; v; a] of the input and of every layer, for an iterable of
-    (W, b) (which may be drawn lazily). Each layer is one product of the whole stack.
-
-    ``prefetch``: one worker thread takes the next (W, b) from ``layers`` as soon as this
-    layer's product is done, overlapping the draw with the activation and the consumer's
-    work on the yielded stack (W^l must then survive the drawing of W^{l+1}: see
-    draw_layers' ``reuse``). The items and their order are the same either way.
-    """
+    (W, b) (which may be drawn lazily). Each layer is one product of the whole stack."""
     S = np.ascontiguousarray(S, dtype=float)
     n = S.shape[0] // 3
     kernel = _jet_kernel(act)
     Z = _activate(act, S, n, kernel=kernel) if input_is_preactivation else S
     yield Z if post_activation else S
-    layers = iter(layers)
-    pool = None
-    if prefetch:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(1, thread_name_prefix="expressivity-draw")
-    try:
-        bufs = {}  # persistent buffers (one pair per width): no fresh 3n x N array per layer
-        item = next(layers, None)
-        while item is not None:
-            W, b = item
-            N = W.shape[0]
-            if N not in bufs:
-                bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)))
-            H, Znew = bufs[N]   # Z is consumed by the product before Znew overwrites it
-            np.matmul(Z, W.T, out=H)
-            pending = pool.submit(next, layers, None) if pool is not None else None
-            Z = _activate(act, H, n, out=Znew, b=b, kernel=kernel)
-            yield Z if post_activation else H
-            item = pending.result() if pending is not None else next(layers, None)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+    bufs = {}  # persistent buffers (one pair per width): no fresh 3n x N array per layer
+    for W, b in layers:
+        N = W.shape[0]
+        if N not in bufs:
+            bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)))
+        H, Znew = bufs[N]   # Z is consumed by the product before Znew overwrites it
+        np.matmul(Z, W.T, out=H)
+        Z = _activate(act, H, n, out=Znew, b=b, kernel=kernel)
+        yield Z if post_activation else H
 
 
 def propagate_curve(net: RandomNetwork, curve: Curve, post_activation: bool = False,
@@ -211,11 +191,7 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     euclidean_length = integral ||dh|| dtheta / sqrt(N), grassmannian_length =
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
-
-    Threads: when numba may use more than one thread (``numba.get_num_threads() > 1``), the
-    next layer's weights are drawn in one extra thread while this layer's activation and
-    measures run; ``numba.set_num_threads(1)`` keeps all work on the calling thread. The
-    draws, their order and the results are the same either way.
+    Runs on the calling thread (plus whatever threads BLAS uses for the products).
     """
     act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
         activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
@@ -225,20 +201,11 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     n = circle.n_points
     sums = np.empty((4, n))
     rows = []
-    for X in _iterate(act, layers, circle.stacked(), post_activation, True,
-                      prefetch=depth > 2 and width * width >= 1 << 16 and _spare_thread()):
+    for X in _iterate(act, layers, circle.stacked(), post_activation, True):
         X3 = X.reshape(3, n, -1)
         _row_sums(X3, sums)
         rows.append(measures_from_sums(*sums, X3[1], X3[2], circle.weights))
     return CurveMeasures(*(np.array(c) for c in zip(*rows)))
-
-
-def _spare_thread() -> bool:
-    """May propagate_circle draw in a second thread? Only when numba may use more than one
-    (numba.set_num_threads(1) keeps everything on the calling thread)."""
-    import numba
-
-    return numba.get_num_threads() > 1
 
 
 def _row_sums(X3, out):
