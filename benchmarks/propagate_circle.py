@@ -18,7 +18,8 @@ thread was tried and measured ~10 % slower on this shared 2-core machine: the BL
 other processes compete for the same cores), so neither contender has a core the other lacks.
 Rounds are interleaved (ours, products, products + draws, ours, ...) so that load from other
 processes hits all alike; we print the best of ``--repeat`` wall-clock times and the median of
-the per-round ratios.
+the per-round ratios. In the pinned setting the process CPU time (one thread: the work done,
+less sensitive to other processes) follows in [brackets].
 
     python benchmarks/propagate_circle.py [--width 1000 --depth 40 --points 500 --repeat 3]
                                           [--settings pinned default]
