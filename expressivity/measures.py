@@ -36,13 +36,18 @@ def layer_measures(x, v, a, weights) -> tuple[float, float, float, float, float]
     ``x``, ``v``, ``a``: arrays (n, N); ``weights``: quadrature weights (n,) of the parameter.
     kappa_bar2 is NaN where the curve has zero speed somewhere (curvature undefined).
     """
-    N = x.shape[1]
+    return measures_from_sums(_rowdot(x, x), _rowdot(v, v), _rowdot(v, a), _rowdot(a, a), v, a,
+                              weights)
+
+
+def measures_from_sums(xx, vv, va, aa, v, a, weights) -> tuple[float, float, float, float, float]:
+    """:func:`layer_measures` from the row dot products x.x, v.v, v.a, a.a (each (n,)).
+
+    ``v`` and ``a`` (n, N) are only read for rows where ||a_perp||^2 cancels.
+    """
+    N = v.shape[1]
     w = np.asarray(weights, dtype=float)
     span = w.sum()
-    xx = _rowdot(x, x)
-    vv = _rowdot(v, v)
-    va = _rowdot(v, a)
-    aa = _rowdot(a, a)
     with np.errstate(invalid="ignore", divide="ignore"):
         coef = va / vv
         ap2 = aa - coef * va  # ||a_perp||^2 = ||a||^2 - (a.v)^2/||v||^2

@@ -111,14 +111,42 @@ def random_network(input_dim: int, widths, depth: int | None = None, activation=
 
 
 def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: float,
-                sigma_b2: float):
+                sigma_b2: float, reuse: bool = False):
     """Yield (W^l, b^l) one layer at a time, in the order :func:`random_network` draws them
-    (so a long network never has to sit in memory at once)."""
+    (so a long network never has to sit in memory at once).
+
+    ``reuse=True`` draws W into two buffers per shape in turn, so a W is overwritten two
+    layers later (for callers that are done with W^l before asking for W^{l+2}). The draws are ``rng.standard_normal``
+    bit for bit; large ones run a compiled ziggurat (_fast_normal).
+    """
     fan_in = input_dim
+    bufs = {}
     for n in widths:
-        W = rng.standard_normal((n, fan_in))
-        W *= np.sqrt(sigma_w2 / fan_in)
+        if reuse:
+            ring = bufs.setdefault((n, fan_in), [])
+            if len(ring) < 2:
+                ring.append(np.empty((n, fan_in)))
+            ring.reverse()
+            W = ring[0]
+        else:
+            W = np.empty((n, fan_in))
+        standard_normal(rng, W, np.sqrt(sigma_w2 / fan_in))
         b = rng.standard_normal(n)
         b *= np.sqrt(sigma_b2)
         yield W, b
         fan_in = n
+
+
+_FAST_DRAW_MIN = 1 << 16   # below this numba's import and call overhead is not worth it
+
+
+def standard_normal(rng: np.random.Generator, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Fill the C-contiguous float64 ``out`` exactly as ``rng.standard_normal(out=out);
+    out *= scale`` would."""
+    if out.size >= _FAST_DRAW_MIN:
+        from ._fast_normal import standard_normal_into
+
+        return standard_normal_into(rng, out, scale)
+    rng.standard_normal(out=out)
+    out *= scale
+    return out

@@ -10,6 +10,11 @@ Theano R-op of ``ganguli-lab/deepchaos`` computes the same derivatives). No fini
 differences: lengths and curvatures are exact up to the quadrature over t.
 For piecewise-linear phi, phi'' is a Dirac delta at the kinks and is dropped here: lengths
 stay exact, but curvature concentrated at the kinks needs :mod:`expressivity.regions`.
+
+Speed: tanh, relu and hard_tanh layers run one compiled pass (bias, phi, phi', phi'', chain
+rule; expressivity._jets), other activations the numpy formulas; the measures take their row
+dot products from one compiled pass too. propagate_circle draws its weights with a compiled
+ziggurat that reproduces ``rng.standard_normal`` bit for bit (expressivity._fast_normal).
 """
 from __future__ import annotations
 
@@ -19,55 +24,49 @@ import numpy as np
 
 from .activations import get_activation
 from .curves import Curve, great_circle
-from .measures import CurveMeasures, layer_measures
+from .measures import CurveMeasures, layer_measures, measures_from_sums
 from .networks import (RandomNetwork, as_generator, check_positive_int, check_variance,
                        draw_layers, random_network)
 
 
-_TANH_JET = []
+_EMPTY = np.empty(0)
 
 
-def _tanh_jet(H, Z):
-    """One fused pass: t = tanh h, z = t, v' = (1 - t^2) v, a' = (1 - t^2)(a - 2 t v^2).
+def _jet_kernel(act):
+    """The compiled one-pass kernel for a built-in activation family, or None (numpy path).
 
-    tanh x = expm1(2x) / (expm1(2x) + 2) (relative error ~1e-16, about twice as fast as libm).
-    Compiled with numba on first use (numba is not imported with the package).
+    tanh, relu and hard_tanh have kernels (expressivity._jets, numba, compiled on first use);
+    every other activation, sympy-built ones included, runs the numpy formulas of _activate.
     """
-    if not _TANH_JET:
-        from numba import njit
+    from .activations import BUILTIN
 
-        @njit(cache=True)
-        def kernel(H, Z):
-            for i in range(H.shape[1]):
-                x = H[0, i]
-                if x > 20.0:
-                    t = 1.0
-                elif x < -20.0:
-                    t = -1.0
-                else:
-                    e = np.expm1(2.0 * x)
-                    t = e / (e + 2.0)
-                d = 1.0 - t * t
-                v = H[1, i]
-                Z[0, i] = t
-                Z[1, i] = d * v
-                Z[2, i] = d * (H[2, i] - 2.0 * t * v * v)
+    if act is BUILTIN["tanh"]:
+        from ._jets import tanh_jet
 
-        _TANH_JET.append(kernel)
-    _TANH_JET[0](H, Z)
+        return tanh_jet
+    if act is BUILTIN["relu"] or act is BUILTIN["hard_tanh"]:
+        from ._jets import piecewise_linear_jet
+
+        relu = act is BUILTIN["relu"]
+        return lambda H, Z, b: piecewise_linear_jet(H, Z, b, relu)
+    return None
 
 
-def _activate(act, H, n, out=None):
+def _activate(act, H, n, out=None, b=None, kernel=None):
     """[phi(h); phi'(h) v; phi''(h) v^2 + phi'(h) a] for the stacked H = [h; v; a].
 
-    ``out`` (shape of H) avoids a fresh allocation per layer; tanh has a fused compiled path.
+    ``b`` (length N) is first added to h in place (H then holds the pre-activations);
+    ``out`` (shape of H) avoids a fresh allocation per layer; ``kernel`` is _jet_kernel(act).
     """
-    h, v, a = H[:n], H[n:2 * n], H[2 * n:]
     Z = np.empty_like(H) if out is None else out
-    zf, zv, za = Z[:n], Z[n:2 * n], Z[2 * n:]
-    if act.name == "tanh" and act.joint is not None and act.joint.__name__ == "_tanh_all":
-        _tanh_jet(H.reshape(3, -1), Z.reshape(3, -1))
+    if kernel is not None:
+        N = H.shape[1]
+        kernel(H.reshape(3, n, N), Z.reshape(3, n, N), _EMPTY if b is None else b)
         return Z
+    if b is not None:
+        H[:n] += b
+    h, v, a = H[:n], H[n:2 * n], H[2 * n:]
+    zf, zv, za = Z[:n], Z[n:2 * n], Z[2 * n:]
     f, d1, d2 = act.all(h)
     zf[...] = f
     np.multiply(d1, v, out=zv)
@@ -93,28 +92,29 @@ def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
         raise ValueError(f"stacked curve must have shape (3n, dim); got {S.shape}")
     if S.shape[1] != net.input_dim:
         raise ValueError(f"curve dimension {S.shape[1]} != network input_dim {net.input_dim}")
-    return _iterate(net.activation, zip(net.weights, net.biases), S, post_activation,
-                    input_is_preactivation)
+    n = S.shape[0] // 3
+    for X in _iterate(net.activation, zip(net.weights, net.biases), S, post_activation,
+                      input_is_preactivation):
+        yield X[:n], X[n:2 * n], X[2 * n:]
 
 
 def _iterate(act, layers, S, post_activation, input_is_preactivation):
-    """iterate_layers on an iterable of (W, b) (which may be drawn lazily)."""
+    """Yield the stacked (3n, N) [x; v; a] of the input and of every layer, for an iterable of
+    (W, b) (which may be drawn lazily). Each layer is one product of the whole stack."""
+    S = np.ascontiguousarray(S, dtype=float)
     n = S.shape[0] // 3
-    Z = _activate(act, S, n) if input_is_preactivation else S
-    first = Z if post_activation else S
-    yield first[:n], first[n:2 * n], first[2 * n:]
-    # persistent buffers (one per width): no fresh 3n x N allocation per layer
-    bufs = {}
+    kernel = _jet_kernel(act)
+    Z = _activate(act, S, n, kernel=kernel) if input_is_preactivation else S
+    yield Z if post_activation else S
+    bufs = {}  # persistent buffers (one pair per width): no fresh 3n x N array per layer
     for W, b in layers:
         N = W.shape[0]
         if N not in bufs:
             bufs[N] = (np.empty((3 * n, N)), np.empty((3 * n, N)))
         H, Znew = bufs[N]   # Z is consumed by the product before Znew overwrites it
         np.matmul(Z, W.T, out=H)
-        H[:n] += b
-        Z = _activate(act, H, n, out=Znew)
-        out = Z if post_activation else H
-        yield out[:n], out[n:2 * n], out[2 * n:]
+        Z = _activate(act, H, n, out=Znew, b=b, kernel=kernel)
+        yield Z if post_activation else H
 
 
 def propagate_curve(net: RandomNetwork, curve: Curve, post_activation: bool = False,
@@ -191,11 +191,29 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     euclidean_length = integral ||dh|| dtheta / sqrt(N), grassmannian_length =
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
+    Runs on the calling thread (plus whatever threads BLAS uses for the products).
     """
     act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
         activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
-    # the same draws as circle_network, one layer at a time (a depth-40 net never sits in memory)
-    layers = draw_layers(rng, width, [width] * (depth - 1), sigma_w2, sigma_b2)
-    rows = [layer_measures(x, v, a, circle.weights)
-            for x, v, a in _iterate(act, layers, circle.stacked(), post_activation, True)]
+    # the same draws as circle_network, one layer at a time into one reused W buffer
+    # (a depth-40 net never sits in memory)
+    layers = draw_layers(rng, width, [width] * (depth - 1), sigma_w2, sigma_b2, reuse=True)
+    n = circle.n_points
+    sums = np.empty((4, n))
+    rows = []
+    for X in _iterate(act, layers, circle.stacked(), post_activation, True):
+        X3 = X.reshape(3, n, -1)
+        _row_sums(X3, sums)
+        rows.append(measures_from_sums(*sums, X3[1], X3[2], circle.weights))
     return CurveMeasures(*(np.array(c) for c in zip(*rows)))
+
+
+def _row_sums(X3, out):
+    """out = (x.x, v.v, v.a, a.a) per row of the stacked X3 = [x; v; a] (3, n, N)."""
+    if X3.size >= 1 << 14:
+        from ._jets import row_sums
+
+        row_sums(X3, out)
+    else:
+        for k, (i, j) in enumerate(((0, 0), (1, 1), (1, 2), (2, 2))):
+            np.einsum("ij,ij->i", X3[i], X3[j], out=out[k])

@@ -192,3 +192,56 @@ def test_bad_input():
         ex.propagate_circle("tanh", 1.0, 0.1, 10.5, 3)
     with pytest.raises(TypeError, match="activation"):
         ex.propagate_circle(3, 1.0, 0.1, 10, 3)
+
+
+def _reference_circle_measures(act, sw2, sb2, width, depth, n_points, seed, q0, post):
+    """The same experiment in plain numpy, written out: circle from great_circle, then
+    W = N(0,1) sqrt(sw2/N) and b = N(0,1) sqrt(sb2) drawn with rng.standard_normal, the chain
+    rule with np.tanh / np.maximum / np.clip, and the measures from their definitions
+    (q = <|h|^2>/N, gbar = <|v|^2>/N, kappa^2 = (|v|^2 |a|^2 - (v.a)^2) / |v|^6,
+    L^E = sum |v| dtheta / sqrt(N), L^G = sum kappa |v| dtheta)."""
+    phi = {"tanh": lambda h: (np.tanh(h), 1 - np.tanh(h) ** 2,
+                              -2 * np.tanh(h) * (1 - np.tanh(h) ** 2)),
+           "relu": lambda h: (np.maximum(h, 0), (h > 0) * 1.0, 0 * h),
+           "hard_tanh": lambda h: (np.clip(h, -1, 1), (np.abs(h) < 1) * 1.0, 0 * h),
+           "gelu": lambda h: (h * special.ndtr(h), special.ndtr(h) + h * np.exp(-h * h / 2)
+                              / np.sqrt(2 * np.pi),
+                              (2 - h * h) * np.exp(-h * h / 2) / np.sqrt(2 * np.pi))}[act]
+    rng = np.random.default_rng(seed)
+    c = curves.great_circle(width, n_points, q0, seed=rng)
+    h, v, a = c.x, c.dx, c.ddx
+    dtheta = 2 * np.pi / n_points
+
+    def measures(x, v, a):
+        vv, aa, va = (v * v).sum(1), (a * a).sum(1), (v * a).sum(1)
+        k2 = (vv * aa - va ** 2) / vv ** 3
+        return [np.mean((x * x).sum(1)) / width, np.mean(vv) / width, width * np.mean(k2),
+                np.sum(np.sqrt(vv)) * dtheta / np.sqrt(width), np.sum(np.sqrt(k2 * vv)) * dtheta]
+
+    rows = []
+    for layer in range(depth):
+        f, d1, d2 = phi(h)
+        z, zv, za = f, d1 * v, d2 * v * v + d1 * a
+        rows.append(measures(z, zv, za) if post else measures(h, v, a))
+        if layer == depth - 1:
+            break
+        W = rng.standard_normal((width, width)) * np.sqrt(sw2 / width)
+        b = rng.standard_normal(width) * np.sqrt(sb2)
+        h, v, a = z @ W.T + b, zv @ W.T, za @ W.T
+    return np.array(rows).T
+
+
+@pytest.mark.parametrize("act, sw2, sb2, post", [("tanh", 2.5 ** 2, 0.09, False),
+                                                ("tanh", 1.7, 0.05, True),
+                                                ("relu", 2.0, 0.1, False),
+                                                ("hard_tanh", 3.0, 0.0, True),
+                                                ("gelu", 2.0, 0.1, False)])
+def test_propagate_circle_matches_plain_numpy_reference(act, sw2, sb2, post):
+    """The compiled path (one-pass kernels, compiled ziggurat draws, fused row sums) against
+    the straightforward numpy formulas of the same forward mode (oracle above), width 300
+    (the compiled draw path), depth 6: agreement to 1e-12 relative (measured: ~4e-16)."""
+    r = ex.propagate_circle(act, sw2, sb2, 300, 6, n_points=48, seed=7, q0=1.3,
+                            post_activation=post)
+    ref = _reference_circle_measures(act, sw2, sb2, 300, 6, 48, 7, 1.3, post)
+    for name, got, want in zip(r._fields, r, ref):
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=name)
