@@ -332,6 +332,10 @@ def _matmul_vjp0(g, ans, a, b):
     bn = b.ndim
     an = a.ndim
     if bn == 2 and an == 2:
+        if b.shape[1] == 1:
+            # an outer product (inner dimension 1): broadcasting is exact (one product per
+            # entry) and several times faster than BLAS gemm with k = 1
+            return g * b.T
         return g @ b.T
     if bn == 1:
         if an == 1:

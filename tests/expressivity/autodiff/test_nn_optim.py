@@ -325,6 +325,20 @@ def test_fused_dense_shared_cotangent_and_higher_order():
     assert rel_error(hv, fd) < 1e-6
 
 
+def test_fused_tanh_dense_third_order():
+    """Third derivative through a fused tanh layer (its backward's tanh_grad primitive and that
+    primitive's own VJPs, traced). Oracle: finite differences of the second derivative."""
+    layer = nn.dense_init(2, 3, 4, sigma_b2=0.3)
+    x = np.random.default_rng(3).normal(size=(5, 3))
+    u = np.random.default_rng(4).normal(size=(5, 4))
+    f = lambda s: anp.sum(nn.dense_apply(layer, x * s, "tanh") * u)
+    d2 = lambda s: grad(grad(f))(s)
+    d3 = grad(d2)(np.array(0.8))
+    h = 1e-4
+    assert abs(d3 - (d2(np.array(0.8 + h)) - d2(np.array(0.8 - h))) / (2 * h)) < 1e-6 * (1 + abs(d3))
+    assert abs(d3) > 1e-3
+
+
 def test_dense_apply_shapes_and_dtypes():
     """1-D and 3-D inputs and a float32 layer: same as the unfused x @ W + b."""
     layer = nn.dense_init(0, 3, 4, sigma_b2=0.5)
