@@ -328,11 +328,31 @@ defvjp(_astype_p, lambda g, ans, x, dtype: astype(g, _dtype_of(x)))
 
 # ----------------------------------------------------------------------------- linear algebra
 
+def _matmul_nt_fun(a, b):
+    return a @ b.T
+
+
+def _matmul_tn_fun(a, b):
+    return a.T @ b
+
+
+# a @ b.T and a.T @ b for 2-D arrays as single primitives: the matmul VJPs recorded when a
+# backward pass is itself differentiated, without a separate transpose node each.
+_matmul_nt = primitive(_matmul_nt_fun, "matmul_nt")
+_matmul_tn = primitive(_matmul_tn_fun, "matmul_tn")
+defvjp(_matmul_nt, lambda g, ans, a, b: g @ b, lambda g, ans, a, b: _matmul_tn(g, a))
+defvjp(_matmul_tn, lambda g, ans, a, b: _matmul_nt(b, g), lambda g, ans, a, b: a @ g)
+
+
 def _matmul_vjp0(g, ans, a, b):
     bn = b.ndim
     an = a.ndim
     if bn == 2 and an == 2:
-        return g @ b.T
+        if b.shape[1] == 1:
+            # an outer product (inner dimension 1): broadcasting is exact (one product per
+            # entry) and several times faster than BLAS gemm with k = 1
+            return g * b.T
+        return _matmul_nt(g, b)
     if bn == 1:
         if an == 1:
             return g * b
@@ -344,7 +364,7 @@ def _matmul_vjp1(g, ans, a, b):
     an = a.ndim
     bn = b.ndim
     if an == 2 and bn == 2:
-        return a.T @ g
+        return _matmul_tn(a, g)
     if an == 1:
         if bn == 1:
             return g * a

@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import numpy as anp
-from .core import defvjp, getval, primitive1
+from .core import FusedVJP, defvjp, getval, primitive, primitive1
 from .tree import tree_leaves, tree_map
 
 __all__ = [
@@ -113,8 +113,85 @@ _adam_sqrt = primitive1(_adam_sqrt_fun, "adam_sqrt")
 defvjp(_adam_sqrt, _adam_sqrt_vjp)
 
 
+# Fused Adam: three recorded operations per parameter array instead of fourteen (the unrolled
+# GAN's inner loop is bound by per-operation overhead, and these are most of its operations):
+#
+#   m_t = b1 m + (1 - b1) g,   v_t = b2 v + (1 - b2) g^2,   p_t = p - a m_t / (sqrt(c2 v_t) + eps)
+#
+# with a = lr / (1 - b1^t), c2 = 1 / (1 - b2^t). The VJPs are the partial derivatives of these
+# formulas, written with the engine's primitives so they are differentiable again; on plain
+# arrays they take numpy fast paths. d sqrt(c2 v)/dv is taken as 0 where v = 0 (see _adam_sqrt).
+
+def _adam_m_fun(m, g, beta):
+    out = g * (1.0 - beta)
+    out += beta * m
+    return out
+
+
+_adam_m = primitive(_adam_m_fun, "adam_m")
+defvjp(_adam_m, lambda gb, ans, m, g, beta: gb * beta,
+       lambda gb, ans, m, g, beta: gb * (1.0 - beta))
+
+
+def _adam_v_fun(v, g, beta):
+    out = g * g
+    out *= 1.0 - beta
+    out += beta * v
+    return out
+
+
+_adam_v = primitive(_adam_v_fun, "adam_v")
+defvjp(_adam_v, lambda gb, ans, v, g, beta: gb * beta,
+       lambda gb, ans, v, g, beta: gb * (2.0 * (1.0 - beta)) * g)
+
+
+def _adam_apply_fun(p, m, v, a, c2, eps):
+    d = v * c2
+    np.sqrt(d, out=d)
+    d += eps
+    np.divide(m, d, out=d)
+    d *= a
+    return np.subtract(p, d, out=d)
+
+
+def _adam_apply_vjp(gb, ans, argnums, p, m, v, a, c2, eps):
+    nd = np.ndarray
+    if gb.__class__ is nd and m.__class__ is nd and v.__class__ is nd:
+        s = np.sqrt(v * c2)
+        d = s + eps
+        out = []
+        for i in argnums:
+            if i == 0:
+                out.append(gb)
+            elif i == 1:
+                out.append(gb * (-a) / d)
+            else:
+                # dp_t/dv = a m c2 / (2 s d^2), 0 where s = 0
+                den = np.where(s > 0, s, np.inf) * d * d
+                out.append(gb * m * (0.5 * a * c2) / den)
+        return out
+    s = _adam_sqrt(v * c2)
+    d = s + eps
+    out = []
+    for i in argnums:
+        if i == 0:
+            out.append(gb)
+        elif i == 1:
+            out.append(gb * (-a) / d)
+        else:
+            den = anp.where(getval(s) > 0, s, np.inf) * d * d
+            out.append(gb * m * (0.5 * a * c2) / den)
+    return out
+
+
+_adam_apply = primitive(_adam_apply_fun, "adam_apply", vjp_table=FusedVJP(_adam_apply_vjp))
+
+
 def adam(lr, b1=0.9, b2=0.999, eps=1e-8) -> Optimizer:
-    """Adam as a pure, differentiable optimiser. State: ``AdamState(count, m, v)``."""
+    """Adam as a pure, differentiable optimiser. State: ``AdamState(count, m, v)``.
+
+    Each parameter array costs three recorded operations (fused moment and parameter updates
+    with hand-written VJPs), so a loop of ``update`` calls is cheap to differentiate through."""
     lr = _check_lr(lr)
     b1 = _check_beta("b1", b1)
     b2 = _check_beta("b2", b2)
@@ -127,13 +204,11 @@ def adam(lr, b1=0.9, b2=0.999, eps=1e-8) -> Optimizer:
 
     def update(grads, state, params):
         t = state.count + 1
-        c1 = 1.0 / (1.0 - b1**t)
+        a = lr / (1.0 - b1**t)
         c2 = 1.0 / (1.0 - b2**t)
-        m = tree_map(lambda mi, g: b1 * mi + (1.0 - b1) * g, state.m, grads)
-        v = tree_map(lambda vi, g: b2 * vi + (1.0 - b2) * (g * g), state.v, grads)
-        newp = tree_map(
-            lambda p, mi, vi: p - lr * (mi * c1) / (_adam_sqrt(vi * c2) + eps), params, m, v
-        )
+        m = tree_map(lambda mi, g: _adam_m(mi, g, beta=b1), state.m, grads)
+        v = tree_map(lambda vi, g: _adam_v(vi, g, beta=b2), state.v, grads)
+        newp = tree_map(lambda p, mi, vi: _adam_apply(p, mi, vi, a=a, c2=c2, eps=eps), params, m, v)
         return newp, AdamState(t, m, v)
 
     return Optimizer(init, update)

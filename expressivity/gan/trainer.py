@@ -14,7 +14,7 @@ from expressivity.autodiff import grad, optim, value_and_grad
 
 from .models import generator, init_mlp
 from .objectives import get_objective
-from .unrolled import adam_state_of, d_loss, unrolled_generator_loss
+from .unrolled import _surrogate, adam_state_of, d_loss
 
 __all__ = ["GANTrainer"]
 
@@ -44,17 +44,24 @@ class GANTrainer:
         self.opt_G = optim.adam_inplace(self.G, lr=g_lr, b1=b1)
         self.opt_D = optim.adam_inplace(self.D, lr=d_lr, b1=b1)
         self.unroll_opt = optim.adam(d_lr, b1=b1)
-        self._g_grad = value_and_grad(unrolled_generator_loss)
+        self._g_grad = value_and_grad(_surrogate, has_aux=True)
         self._d_grad = value_and_grad(d_loss)
 
     def step(self, x_real, z):
-        """One simultaneous update; returns (generator loss, discriminator loss)."""
+        """One simultaneous update; returns (generator loss, discriminator loss).
+
+        With K >= 1 the discriminator's gradient is the first unrolled step's (the same
+        d_loss at the same D and generator samples), returned by the surrogate as aux."""
         x_real = np.asarray(x_real, self.dtype)
         state = adam_state_of(self.opt_D, self.D) if self.unroll_steps else None
-        lg, gG = self._g_grad(self.G, self.D, z, x_real, self.unroll_steps, self.objective,
-                              self.unroll_opt, state, self.first_order, self.activation)
-        fake = generator(self.G, z, self.activation)
-        ld, gD = self._d_grad(self.D, x_real, fake, self.activation)
+        (lg, first), gG = self._g_grad(self.G, self.D, z, x_real, self.unroll_steps,
+                                       self.objective, self.unroll_opt, state, self.first_order,
+                                       self.activation)
+        if first is None:
+            fake = generator(self.G, z, self.activation)
+            ld, gD = self._d_grad(self.D, x_real, fake, self.activation)
+        else:
+            ld, gD = first
         self.opt_G.step(gG)
         self.opt_D.step(gD)
         lg, ld = float(lg), float(ld)

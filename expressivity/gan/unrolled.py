@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 
 import expressivity.autodiff.numpy as anp
-from expressivity.autodiff import grad, optim, stop_gradient, tree_map
+from expressivity.autodiff import getval, grad, nn, optim, stop_gradient, value_and_grad
 from expressivity.autodiff.optim import AdamState
 
 from .models import discriminator, generator
-from .objectives import discriminator_loss, get_objective
+from .objectives import get_objective
 
 __all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "adam_state_of"]
 
@@ -34,24 +34,56 @@ __all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "adam_st
 def d_loss(D, x_real, x_fake, activation="tanh"):
     """Logistic discriminator loss -f = E_p[softplus(-T)] + E_q[softplus(T)].
 
-    Real and fake rows go through the network as one stacked batch (half the recorded
-    operations of two passes; the unrolled steps are bound by per-operation overhead)."""
-    n = x_real.shape[0]
-    T = discriminator(D, anp.concatenate([x_real, x_fake], axis=0), activation)
-    return discriminator_loss(T[:n], T[n:])
+    Real and fake rows go through the network as one stacked batch and the two means are one
+    weighted sum, sum_i w_i softplus(s_i T_i) with s = -1, w = 1/n_real on real rows and
+    s = +1, w = 1/n_fake on fake rows (a quarter of the recorded operations of two passes and
+    two means; the unrolled steps are bound by per-operation overhead)."""
+    T = nn.mlp_apply(D, anp.concatenate([x_real, x_fake], axis=0), activation)
+    s, w = _signs_weights(x_real.shape[0], x_fake.shape[0], getval(T).dtype)
+    return anp.sum(w * anp.softplus(T * s))
+
+
+_SW_CACHE: dict = {}
+
+
+def _signs_weights(n_real, n_fake, dtype):
+    key = (n_real, n_fake, dtype)
+    sw = _SW_CACHE.get(key)
+    if sw is None:
+        s = np.concatenate([-np.ones(n_real), np.ones(n_fake)]).astype(dtype)[:, None]
+        w = np.concatenate([np.full(n_real, 1.0 / n_real), np.full(n_fake, 1.0 / n_fake)])
+        sw = _SW_CACHE[key] = (s, w.astype(dtype)[:, None])
+        if len(_SW_CACHE) > 64:
+            _SW_CACHE.pop(next(iter(_SW_CACHE)))
+    return sw
 
 
 def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="tanh"):
     """theta_D^K after ``unroll_steps`` pure ``optimizer`` steps on :func:`d_loss` (recorded
     on the current trace, so differentiable w.r.t. x_fake and D)."""
+    return _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation)[0]
+
+
+def _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation):
+    """(theta_D^K, d_loss and its gradient at theta_D^0 = D): the first unrolled step's
+    gradient is the real discriminator's gradient of this iteration (see GANTrainer.step)."""
     if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
         raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
     if state is None:
         state = optimizer.init(D)
-    g_fn = grad(d_loss)
-    for _ in range(int(unroll_steps)):
-        D, state = optimizer.update(g_fn(D, x_real, x_fake, activation), state, D)
-    return D
+    first = None
+    for k in range(int(unroll_steps)):
+        if k == 0:
+            ld, g = _d_value_and_grad(D, x_real, x_fake, activation)
+            first = (ld, g)
+        else:
+            g = _d_grad(D, x_real, x_fake, activation)
+        D, state = optimizer.update(g, state, D)
+    return D, first
+
+
+_d_grad = grad(d_loss)
+_d_value_and_grad = value_and_grad(d_loss)
 
 
 def unrolled_generator_loss(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None,
@@ -61,24 +93,36 @@ def unrolled_generator_loss(G, D, z, x_real, unroll_steps=0, objective="minimax"
     ``optimizer``: a pure optimiser (default ``optim.adam(1e-4, b1=0.5)``); ``state``: its
     state for D (default fresh). Differentiate with ``grad(unrolled_generator_loss)``.
     """
+    return _surrogate(G, D, z, x_real, unroll_steps, objective, optimizer, state, first_order,
+                      activation)[0]
+
+
+def _surrogate(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None, state=None,
+               first_order=False, activation="tanh"):
+    """(f_K, aux): aux = (d_loss, its gradient in D) at the current D and generator samples
+    for unroll_steps >= 1 (a by-product of the first unrolled step), else None. For
+    ``value_and_grad(..., has_aux=True)``: the trainer's discriminator step reuses aux."""
     obj = get_objective(objective)
     if optimizer is None:
         optimizer = optim.adam(1e-4, b1=0.5)
     fake = generator(G, z, activation)
+    first = None
     if unroll_steps:
         if first_order:
-            DK = unroll_discriminator(D, x_real, stop_gradient(fake), unroll_steps, optimizer,
-                                      state, activation)
+            DK, first = _unroll(D, x_real, stop_gradient(fake), unroll_steps, optimizer, state,
+                                activation)
             DK = stop_gradient(DK)
         else:
-            DK = unroll_discriminator(D, x_real, fake, unroll_steps, optimizer, state, activation)
+            DK, first = _unroll(D, x_real, fake, unroll_steps, optimizer, state, activation)
     else:
+        if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
+            raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
         DK = D
     loss = obj.generator_loss(discriminator(DK, fake, activation))
     if obj.name == "minimax":
         # f_K's real-data term: depends on theta_G through theta_D^K only
         loss = loss - anp.mean(anp.softplus(-discriminator(DK, x_real, activation)))
-    return loss
+    return loss, first
 
 
 def adam_state_of(opt, params):

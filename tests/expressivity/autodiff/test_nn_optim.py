@@ -247,6 +247,61 @@ def test_adam_through_zero_gradient_entries_is_finite():
     assert rel_error(g, gn) < 1e-6
 
 
+def _adam_composite(lr, b1, b2, eps):
+    """Adam's update written as the plain chain of primitives (the pre-fusion form): the
+    oracle for the fused adam_m / adam_v / adam_apply primitives and their VJPs."""
+    def update(grads, state, params):
+        t = state.count + 1
+        c1, c2 = 1.0 / (1.0 - b1**t), 1.0 / (1.0 - b2**t)
+        m = tree_map(lambda mi, g: b1 * mi + (1.0 - b1) * g, state.m, grads)
+        v = tree_map(lambda vi, g: b2 * vi + (1.0 - b2) * (g * g), state.v, grads)
+        newp = tree_map(lambda p, mi, vi: p - lr * (mi * c1) / (optim._adam_sqrt(vi * c2) + eps),
+                        params, m, v)
+        return newp, optim.AdamState(t, m, v)
+    return update
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_adam_derivatives_to_third_order(dtype):
+    """The fused Adam primitives through three unrolled steps: gradient and Hessian-vector
+    product (which runs the fused VJPs on traced values) against central finite differences
+    (float64) and against the same loss built from the composite Adam chain (both dtypes).
+    One parameter entry always has gradient exactly 0 (v = 0: the sqrt's safe derivative)."""
+    lr, b1, b2, eps = 0.1, 0.5, 0.9, 1e-8
+    opt = optim.adam(lr, b1=b1, b2=b2, eps=eps)
+    comp = _adam_composite(lr, b1, b2, eps)
+    x = np.array([0.7, -1.2, 0.4], dtype)
+    mask = np.array([1.0, 1.0, 0.0], dtype)  # third entry: dead gradient
+
+    def unrolled(a, update):
+        w = {"w": np.array([0.3, 0.5, -0.2], dtype)}
+        s = opt.init(w)
+        for _ in range(3):
+            gw = grad(lambda w: anp.sum(anp.tanh(w["w"] * a * mask + x) ** 2) + anp.sum(w["w"] ** 2 * a[0]))(w)
+            w, s = update(gw, s, w)
+        return anp.sum(anp.sin(w["w"] * a))
+
+    fused = lambda a: unrolled(a, opt.update)
+    ref = lambda a: unrolled(a, comp)
+    a0 = np.array([0.9, 1.3, -0.6], dtype)
+    v = np.array([0.4, -0.7, 1.1], dtype)
+    hvp = lambda f: grad(lambda a: anp.sum(grad(f)(a) * v))(a0)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    assert rel_error(grad(fused)(a0), grad(ref)(a0)) < tol
+    assert rel_error(hvp(fused), hvp(ref)) < tol
+    if dtype == np.float64:
+        assert rel_error(grad(fused)(a0), numerical_grad(fused, (a0,))) < 1e-7
+        h = 1e-5
+        fd = (grad(fused)(a0 + h * v) - grad(fused)(a0 - h * v)) / (2 * h)
+        assert rel_error(hvp(fused), fd) < 1e-6
+        # third order: d/da of the HVP's first component
+        h3 = grad(lambda a: grad(lambda b: anp.sum(grad(fused)(b) * v))(a)[0])(a0)
+        fd3 = numerical_grad(lambda a: grad(lambda b: anp.sum(grad(fused)(b) * v))(a)[0], (a0,))
+        assert rel_error(h3, fd3) < 1e-5
+    else:
+        assert grad(fused)(a0).dtype == np.float32
+
+
 def test_fused_dense_shared_cotangent_and_higher_order():
     """Two fused ReLU layers receive the same cotangent object from an add (aliasing): the
     in-place ReLU backward must not corrupt it. Also the HVP through fused tanh/relu layers.
@@ -268,6 +323,20 @@ def test_fused_dense_shared_cotangent_and_higher_order():
                   grad(f)(tree_map(lambda a, b: a + h * b, p, v)),
                   grad(f)(tree_map(lambda a, b: a - h * b, p, v)))
     assert rel_error(hv, fd) < 1e-6
+
+
+def test_fused_tanh_dense_third_order():
+    """Third derivative through a fused tanh layer (its backward's tanh_grad primitive and that
+    primitive's own VJPs, traced). Oracle: finite differences of the second derivative."""
+    layer = nn.dense_init(2, 3, 4, sigma_b2=0.3)
+    x = np.random.default_rng(3).normal(size=(5, 3))
+    u = np.random.default_rng(4).normal(size=(5, 4))
+    f = lambda s: anp.sum(nn.dense_apply(layer, x * s, "tanh") * u)
+    d2 = lambda s: grad(grad(f))(s)
+    d3 = grad(d2)(np.array(0.8))
+    h = 1e-4
+    assert abs(d3 - (d2(np.array(0.8 + h)) - d2(np.array(0.8 - h))) / (2 * h)) < 1e-6 * (1 + abs(d3))
+    assert abs(d3) > 1e-3
 
 
 def test_dense_apply_shapes_and_dtypes():
