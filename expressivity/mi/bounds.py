@@ -236,12 +236,22 @@ def loo_logmeanexp(T, axis=1):
     return anp.logaddexp(before, after) - math.log(n - 1)
 
 
+def _softplus_float(t):
+    """log(1 + e^t) for a Python float, without overflow."""
+    return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
+
+
 def log_alpha_pair(alpha=None, alpha_logit=None):
     """(log alpha, log(1 - alpha)) from alpha in [0, 1] or from a logit (log space:
     log alpha = -softplus(-logit), log(1 - alpha) = -softplus(logit)); the logit may be traced."""
     if (alpha is None) == (alpha_logit is None):
         raise ValueError("give exactly one of alpha (in [0, 1]) and alpha_logit")
     if alpha_logit is not None:
+        if isinstance(alpha_logit, (int, float)):
+            # a plain Python number stays one: a numpy float64 scalar would promote float32
+            # score matrices to float64 (NumPy 2 promotion) and double the training cost
+            lg = float(alpha_logit)
+            return -_softplus_float(-lg), -_softplus_float(lg)
         return -anp.softplus(-alpha_logit), -anp.softplus(alpha_logit)
     a = float(alpha)
     if not 0.0 <= a <= 1.0:
