@@ -343,3 +343,32 @@ def test_pair_apply_float32_and_bad_shapes():
     assert all(x.dtype == np.float32 for x in g)
     with pytest.raises(ValueError, match="same H"):
         nn.pair_apply(a, c[:, :3], b)
+
+
+def test_adam_inplace_survives_gradients_whose_square_overflows():
+    """float32 gradients of 1e30 and inf (a critic whose exp-terms blew up) used to make
+    v = inf and then NaN parameters. Now the step stays finite and points downhill (sign of
+    -g), no larger than ~lr per coordinate (Adam's first step is exactly lr sign(g), the
+    oracle for the ordinary entries too); a NaN gradient raises. Ordinary steps are
+    unchanged: the same trajectory as the textbook formula in float64 (oracle)."""
+    p = {"w": np.zeros(4, np.float32)}
+    opt = optim.adam_inplace(p, lr=1e-3)
+    opt.step({"w": np.array([1e30, -np.inf, 2.0, -3.0], np.float32)})
+    assert np.all(np.isfinite(p["w"])) and np.all(np.isfinite(opt.v))
+    np.testing.assert_allclose(p["w"], [-1e-3, 1e-3, -1e-3, 1e-3], rtol=1e-4)
+    opt.step({"w": np.array([1.0, 1.0, 1.0, 1.0], np.float32)})
+    assert np.all(np.isfinite(p["w"]))
+    with pytest.raises(FloatingPointError, match="NaN"):
+        opt.step({"w": np.array([np.nan, 0, 0, 0], np.float32)})
+    # ordinary gradients: textbook Adam (float64) step by step
+    r = np.random.default_rng(0)
+    q = {"w": np.zeros(5)}
+    opt = optim.adam_inplace(q, lr=1e-2)
+    w, m, v = np.zeros(5), np.zeros(5), np.zeros(5)
+    for t in range(1, 30):
+        g = r.normal(size=5) * 10.0 ** r.integers(-3, 3)
+        opt.step({"w": g})
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 1e-2 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(q["w"], w, rtol=1e-9, atol=1e-12)
