@@ -9,8 +9,9 @@
    figure job finds them (full length only), so the benchmark also produces the figure data.
 2. The concat critic (K^2 = 4096 pairs through 2 x 256 ReLU): ``--concat-steps`` steps per
    estimator, extrapolated to the full staircase.
-3. One training step (separable critic, K = 64, InfoNCE and NWJ, Adam) on the library path
-   (``mi.train``'s step) against hand-written numpy forward/backward in the same process.
+3. One training step (separable critic, K = 64, InfoNCE and NWJ, Adam; and the concat critic
+   with InfoNCE) on the library path (``mi.train``'s step) against hand-written numpy
+   forward/backward in the same process.
 
     python benchmarks/mi_staircase.py [--jobs 2] [--steps-per-level 4000] [--concat-steps 100]
 """
@@ -27,7 +28,7 @@ from _bench_util import report, time_interleaved  # noqa: E402  (pins BLAS threa
 import numpy as np  # noqa: E402
 
 from expressivity import mi  # noqa: E402
-from expressivity.autodiff import optim  # noqa: E402
+from expressivity.autodiff import optim, tree_leaves  # noqa: E402
 from expressivity.mi import figures  # noqa: E402
 from expressivity.mi.train import _make_step  # noqa: E402
 
@@ -180,6 +181,67 @@ def step_vs_numpy(bound):
            times, "hand-written numpy")
 
 
+# ----------------------------------------------------------------------------- concat step vs numpy
+
+def make_numpy_concat_step(params, bound):
+    """Hand-written forward/backward of the concat critic on all K^2 pairs (first layer split
+    as x W_x + y W_y + b, in-place bias/ReLU/masks), the same Adam."""
+    opt = optim.adam_inplace(params, lr=5e-4)
+    layers = params["critic"]
+    grads = {"critic": [dict() for _ in layers], "baseline": {}}
+
+    def step(x, y):
+        n, dx = x.shape
+        W1, b1 = layers[0]["W"], layers[0]["b"]
+        z1 = (x @ W1[:dx])[:, None, :] + (y @ W1[dx:] + b1)[None, :, :]
+        h1 = np.maximum(z1, 0, out=z1).reshape(n * n, -1)
+        hs = _mlp_fwd(layers[1:], h1)
+        S = hs[-1].reshape(n, n)
+        dS = _dS(bound, S).astype(DT, copy=False).reshape(n * n, 1)
+        g2 = grads["critic"]
+        dz = dS
+        for i in range(len(layers) - 1, 0, -1):  # layers 1.. (hs[i - 1] is their input)
+            g2[i]["W"] = hs[i - 1].T @ dz
+            g2[i]["b"] = dz.sum(axis=0)
+            dz = dz @ layers[i]["W"].T
+            dz *= hs[i - 1] > 0
+        dz = dz.reshape(n, n, -1)
+        gx, gy = dz.sum(axis=1), dz.sum(axis=0)
+        g2[0]["W"] = np.concatenate([x.T @ gx, y.T @ gy])
+        g2[0]["b"] = gy.sum(axis=0)
+        opt.step(grads)
+
+    return step
+
+
+def concat_step_vs_numpy(bound="infonce"):
+    rng = np.random.default_rng(0)
+    data = [mi.sample_gaussian(rng, K, D, 2.0, dtype=DT) for _ in range(4)]
+    mk = lambda: {"critic": mi.CRITICS["concat"].init(0, D, D, dtype=DT), "baseline": {}}  # noqa: E731
+    pe, pn = mk(), mk()
+    # sanity: one step of each from the same parameters gives the same parameters
+    lib = _make_step(mi.ESTIMATORS[bound], mi.CRITICS["concat"], mi.BASELINES["none"], pe, 5e-4, [None, None])
+    hand = make_numpy_concat_step(pn, bound)
+    lib(*data[0])
+    hand(*data[0])
+    for a, b in zip(tree_leaves(pe), tree_leaves(pn)):
+        assert np.max(np.abs(a - b)) <= 1e-5 * max(1.0, np.max(np.abs(b))), np.max(np.abs(a - b))
+    it = {"e": 0, "n": 0}
+
+    def run_e():
+        lib(*data[it["e"] % 4])
+        it["e"] += 1
+
+    def run_n():
+        hand(*data[it["n"] % 4])
+        it["n"] += 1
+
+    times = time_interleaved({"hand-written numpy": run_n, "expressivity.mi (autodiff)": run_e},
+                             n_steps=3, rounds=8, warmup=2)
+    report(f"\nMI training step, concat critic (40-256-256-1 on K^2 = {K * K} pairs), K=64, {bound}, "
+           "Adam, float32, 1 thread", times, "hand-written numpy")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=1)
@@ -191,6 +253,8 @@ def main():
     print(f"load average at start: {os.getloadavg()}")
     for bound in ("infonce", "nwj"):
         step_vs_numpy(bound)
+    if a.concat_steps > 0:
+        concat_step_vs_numpy("infonce")
     if not a.skip_staircase:
         staircase("separable", a.steps_per_level, a.jobs, a.cache_dir)
     if a.concat_steps > 0:

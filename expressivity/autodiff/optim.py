@@ -236,6 +236,12 @@ def _grad_leaves(grads, n, what):
     return gl
 
 
+def _square_limit(dtype):
+    """Largest second-moment value Adam lets in: a quarter of the dtype's maximum (so v and
+    (g^2 - v) (1 - b2) stay finite)."""
+    return float(np.finfo(dtype).max) / 4.0
+
+
 class AdamInPlace:
     """Adam updating the arrays of ``params`` in place; ``step(grads)`` per iteration.
 
@@ -280,14 +286,25 @@ class AdamInPlace:
 
     @staticmethod
     def _update(g, m, v, tmp, a1, a2, lr_t, eps_t):
-        # m += (1 - b1) (g - m);  v += (1 - b2) (g^2 - v);  tmp = lr_t m / (sqrt(v) + eps_t)
-        np.subtract(g, m, out=tmp)
-        tmp *= a1
-        m += tmp
-        np.multiply(g, g, out=tmp)
+        # v += (1 - b2) (g^2 - v);  m += (1 - b1) (g - m);  tmp = lr_t m / (sqrt(v) + eps_t)
+        with np.errstate(over="ignore"):
+            np.multiply(g, g, out=tmp)
+        limit = _square_limit(tmp.dtype)
+        if not tmp.max(initial=0.0) <= limit:
+            # a gradient entry whose square overflows (|g| > ~1e19 in float32: a critic whose
+            # exp-terms blew up) or is inf/NaN. NaN is an error; huge entries are clipped to
+            # +-sqrt(limit) for this step, which keeps their sign and leaves the Adam step
+            # (bounded by ~lr per coordinate) essentially unchanged; v stays finite.
+            if np.isnan(tmp).any():
+                raise FloatingPointError("adam_inplace: the gradient contains NaN")
+            g = np.clip(g, -np.sqrt(limit), np.sqrt(limit))
+            np.multiply(g, g, out=tmp)
         tmp -= v
         tmp *= a2
         v += tmp
+        np.subtract(g, m, out=tmp)
+        tmp *= a1
+        m += tmp
         np.sqrt(v, out=tmp)
         tmp += eps_t
         np.divide(m, tmp, out=tmp)

@@ -215,25 +215,24 @@ def loo_logmeanexp(T, axis=1):
 
         out[i, j] = log (1 / (n-1)) sum_{l != j} exp T[i, l]     (axis = 1)
 
-    from prefix and suffix logcumsumexp combined with logaddexp (no subtraction, so exact
-    even when one entry dominates; the notebook's ``t + softplus_inverse(lse - t)`` is not).
+    with the fused primitive :func:`expressivity.autodiff.numpy.loo_logsumexp` (exact even
+    when one entry dominates: the sum without entry j never subtracts a dominant term; the
+    notebook's ``t + softplus_inverse(lse - t)`` does and is off by tens of nats).
     """
     shp = np.shape(_ad.getval(T))
     if len(shp) != 2:
         raise ValueError(f"T must be 2-D, got shape {shp}")
     if axis not in (0, 1, -1, -2):
         raise ValueError(f"axis must be 0 or 1, got {axis}")
-    if axis in (0, -2):
-        return anp.transpose(loo_logmeanexp(anp.transpose(T), 1))
-    m, n = shp
+    n = shp[axis]
     if n < 2:
         raise ValueError(f"leave-one-out needs at least 2 entries along axis, got {n}")
-    pad = np.full((m, 1), -np.inf, dtype=np.result_type(_ad.getval(T).dtype, np.float32))
-    prefix = anp.logcumsumexp(T, axis=1)
-    suffix = anp.flip(anp.logcumsumexp(anp.flip(T, 1), axis=1), 1)
-    before = anp.concatenate([pad, prefix[:, :-1]], axis=1)   # sum over l < j
-    after = anp.concatenate([suffix[:, 1:], pad], axis=1)     # sum over l > j
-    return anp.logaddexp(before, after) - math.log(n - 1)
+    return anp.loo_logsumexp(T, axis=axis) - math.log(n - 1)
+
+
+def _softplus_float(t):
+    """log(1 + e^t) for a Python float, without overflow."""
+    return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
 
 
 def log_alpha_pair(alpha=None, alpha_logit=None):
@@ -242,6 +241,11 @@ def log_alpha_pair(alpha=None, alpha_logit=None):
     if (alpha is None) == (alpha_logit is None):
         raise ValueError("give exactly one of alpha (in [0, 1]) and alpha_logit")
     if alpha_logit is not None:
+        if isinstance(alpha_logit, (int, float)):
+            # a plain Python number stays one: a numpy float64 scalar would promote float32
+            # score matrices to float64 (NumPy 2 promotion) and double the training cost
+            lg = float(alpha_logit)
+            return -_softplus_float(-lg), -_softplus_float(lg)
         return -anp.softplus(-alpha_logit), -anp.softplus(alpha_logit)
     a = float(alpha)
     if not 0.0 <= a <= 1.0:
@@ -264,7 +268,7 @@ def interpolated(S, alpha=None, log_baseline=None, *, alpha_logit=None):
     log_a, log_1ma = log_alpha_pair(alpha, alpha_logit)
     la = _log_baseline_vector(log_baseline, K)
     T = anp.transpose(S)                       # T[i, l] = f(x_l, y_i)
-    nce_base = loo_logmeanexp(T, axis=1)        # [i, j] = log mean_{l != j} exp S_li
+    nce_base = anp.transpose(loo_logmeanexp(S, axis=0))   # [i, j] = log mean_{l != j} exp S_li
     dt = np.result_type(_ad.getval(S).dtype, np.float32)
     if la is None:
         base_col = np.zeros((K, 1), dt)

@@ -58,16 +58,16 @@ def concat_init(seed, x_dim, y_dim, hidden=(256, 256), dtype=np.float32):
 
 
 def concat_apply(params, x, y):
-    """S[i, j] = MLP([x_i, y_j]) for all K^2 pairs."""
+    """S[i, j] = MLP([x_i, y_j]) for all K^2 pairs.
+
+    The first layer is split, [x, y] W + b = x W_x + y W_y + b, so its K^2 pre-activations are
+    a broadcast sum of a K x H and a K x H product (:func:`~expressivity.autodiff.nn.pair_apply`,
+    one fused node) and the K^2 x (dx + dy) input is never formed."""
     kx, dx = np.shape(x)
     ky = np.shape(y)[0]
     first = params[0]
     W = first["W"]
-    hx = x @ W[:dx]
-    hy = y @ W[dx:]
-    H = hx.shape[-1] if hasattr(hx, "shape") else np.shape(hx)[-1]
-    z = anp.reshape(hx, (kx, 1, H)) + anp.reshape(hy + first["b"], (1, ky, H))
-    h = anp.relu(anp.reshape(z, (kx * ky, H)))
+    h = nn.pair_apply(x @ W[:dx], y @ W[dx:], first["b"], "relu")
     out = nn.mlp_apply(params[1:], h, "relu")
     return anp.reshape(out, (kx, ky))
 

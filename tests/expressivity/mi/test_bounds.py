@@ -245,3 +245,30 @@ def test_js_and_mine_gradients_are_their_surrogates():
 
     assert rel_error(grad(lambda s: mi.mine(s, log_ma))(S), numerical_grad(surrogate, (S,))) < 1e-6
     assert mi.js(S) == pytest.approx(mi.nwj(S + 1.0))
+
+
+@pytest.mark.parametrize("name", ["tuba", "nwj", "js", "infonce", "dv", "interpolated"])
+def test_float32_scores_stay_float32(name):
+    """Training runs in float32 (as the paper's TF code): no bound may promote a float32
+    score matrix to float64 (a float64 scalar such as log alpha from a Python-float logit
+    did, doubling the cost of I_alpha). Oracle for the value: the same bound in float64 on
+    the same numbers, to float32 accuracy."""
+    S = _S(8, 3)
+    la = np.random.default_rng(4).standard_normal(8)
+    f = {"tuba": lambda s, a: mi.tuba(s, a), "nwj": lambda s, a: mi.nwj(s),
+         "js": lambda s, a: mi.js(s), "infonce": lambda s, a: mi.infonce(s),
+         "dv": lambda s, a: mi.dv(s),
+         "interpolated": lambda s, a: mi.interpolated(s, log_baseline=a, alpha_logit=-5.0)}[name]
+    v32, (g32, ga32) = value_and_grad(f, (0, 1))(S.astype(np.float32), la.astype(np.float32))
+    assert np.asarray(v32).dtype == np.float32 and g32.dtype == np.float32 and ga32.dtype == np.float32
+    assert float(v32) == pytest.approx(float(f(S, la)), rel=1e-5, abs=1e-5)
+
+
+def test_log_alpha_pair_of_a_python_logit_is_exact():
+    """log alpha = -softplus(-z), log(1 - alpha) = -softplus(z) as Python floats; oracle:
+    math.log of the sigmoid, including |z| large where the naive form underflows."""
+    for z in (-30.0, -5.0, 0.0, 0.3, 5.0, 30.0):
+        la, l1a = mi.bounds.log_alpha_pair(alpha_logit=z)
+        assert type(la) is float and type(l1a) is float
+        assert la == pytest.approx(-math.log1p(math.exp(-z)), rel=1e-14, abs=1e-300)
+        assert l1a == pytest.approx(-math.log1p(math.exp(z)), rel=1e-14, abs=1e-300)
