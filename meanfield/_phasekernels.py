@@ -231,8 +231,8 @@ def _near_eval(cn, pan, breaks, bq, bmax):
 
 
 @numba.njit(parallel=True, cache=True)
-def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, odd,
-               sn0, near, near_err, near_b, near_breaks, logW, w_log, order, out, status):
+def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoints, at_zero, d_lim,
+               odd, sn0, near, near_err, near_b, near_breaks, logW, w_log, order, out, status):
     """Rows of the grid in parallel; along a row the previous c* warm-starts Newton."""
     n1 = V.shape[0]
     qn = np.exp(s0 + ds * np.arange(n1))
@@ -255,13 +255,13 @@ def phase_grid(SW, SB, q0, s0, ds, V, D, Wt, sm0, dsm, A, tail0, tail1, checkpoi
                     guess = eps1
             eps2 = eps1
             eps1 = _point(i, j, SW[i, j], SB[i, j], guess, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A,
-                              tail0, tail1, checkpoints, at_zero, odd, sn0, near, near_err, near_b, near_breaks, logW,
-                              w_log, out, status, w8, wm, wn, b, cn)
+                              tail0, tail1, checkpoints, at_zero, d_lim, odd, sn0, near, near_err, near_b,
+                              near_breaks, logW, w_log, out, status, w8, wm, wn, b, cn)
 
 
 @numba.njit(cache=True)
 def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail0, tail1, checkpoints,
-           at_zero, odd, sn0, near, near_err, near_b, near_breaks, logW, w_log, out, status, w8, wm, wn, b,
+           at_zero, d_lim, odd, sn0, near, near_err, near_b, near_breaks, logW, w_log, out, status, w8, wm, wn, b,
            cn):
     """One grid point; returns its eps = 1 - c* (or -1) to warm-start the next."""
     n1 = V.shape[0]
@@ -283,6 +283,14 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
                 slope = sw * at_zero[2]
                 out[pi, pj, 3] = math.inf if slope == 1.0 else -1.0 / math.log(slope)
                 out[pi, pj, 4] = math.inf if chi == 1.0 else -1.0 / math.log(chi)
+                return -1.0
+            if qs == math.inf and sw * d_lim > 1.0:
+                # G > 0 at every table node up to q = 1e6 and the asymptotic slope of the
+                # length map, sigma_w2 lim E[phi'^2], exceeds 1: divergent, as maps.q_star decides
+                out[pi, pj, 0] = math.inf
+                out[pi, pj, 1] = sw * d_lim
+                for k in range(2, 5):
+                    out[pi, pj, k] = math.nan
                 return -1.0
             status[p] = 1
             return -1.0

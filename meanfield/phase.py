@@ -108,6 +108,7 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
     status = np.ones(W.shape, dtype=np.int64)
     if act.closed_form not in ("relu", "linear"):
         from . import _phasekernels as pk
+        from .maps import _d_limit
         from .tables import CHECKPOINTS, DS, DSM, NEAR_B, NEAR_BREAKS, get_tables
 
         import numba
@@ -121,7 +122,7 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
         w_log = bool(np.all(t.W >= 0))
         log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
         pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
-                      CHECKPOINTS, t.at_zero, bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
+                      CHECKPOINTS, t.at_zero, _d_limit(act), bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
                       NEAR_BREAKS, log_w, w_log, order, out, status)
     todo = np.argwhere(status != 0)
     it = todo

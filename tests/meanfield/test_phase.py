@@ -54,6 +54,25 @@ def test_relu_grid_reports_divergence():
     np.testing.assert_allclose(pd.chi1[:, 0], [0.5, 1.25])
 
 
+@pytest.mark.parametrize("name", ["softplus", "swish"])
+def test_tabulated_grid_reports_divergence_without_direct_quadrature(name):
+    # oracle: the pointwise q_star (inf once sigma_w2 lim E[phi'^2] > 1, here 1/2 of sigma_w2)
+    # and chi1 = sigma_w2 / 2 in the q -> inf limit; the compiled solver decides these itself
+    w, b = np.array([1.5, 2.5, 9.0]), np.array([0.0, 0.5, 4.0])
+    pd = mf.phase_diagram(name, w, b)
+    assert pd.n_fallback == 0
+    n_inf = 0
+    for i, wi in enumerate(w):
+        for j, bj in enumerate(b):
+            ref = mf.q_star(name, wi, bj)
+            assert ref == pytest.approx(pd.q_star[i, j], rel=1e-9)
+            if math.isinf(ref):
+                n_inf += 1
+                assert pd.chi1[i, j] == pytest.approx(wi / 2, rel=1e-12)
+                assert all(math.isnan(getattr(pd, f)[i, j]) for f in ("c_star", "xi_q", "xi_c"))
+    assert n_inf >= 5   # (swish at sigma_w2 = 2.5, sigma_b2 = 0 collapses to q* = 0 instead)
+
+
 def test_bad_grids():
     with pytest.raises(ValueError, match="1-D"):
         mf.phase_diagram("tanh", np.ones((2, 2)), np.ones(2))
