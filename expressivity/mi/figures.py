@@ -84,6 +84,10 @@ def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"
             ax.plot(steps, est_vals, color=col, alpha=0.25, lw=0.5)
             ax.plot(steps, ema(est_vals, ema_span), color=col, lw=1.2)
             ax.plot(steps, true_mi, color="k", lw=1.0)
+            bad = int(np.sum(~np.isfinite(est_vals)))
+            if bad:   # overflowed float32 exp-bound steps (their updates were skipped)
+                ax.text(0.03, 0.95, f"{bad} steps overflowed", transform=ax.transAxes, fontsize=6,
+                        va="top")
             cap = make_estimator(name).cap(batch_size)
             if cap is not None:
                 ax.axhline(cap, color="k", ls="--", lw=0.8)

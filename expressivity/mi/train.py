@@ -114,7 +114,9 @@ def _value(est: Estimator, S, log_a, log_ma=None):
 @dataclass
 class TrainResult:
     """Output of :func:`train`: per-step ``estimates`` and ``true_mi`` (NaN where unknown),
-    the trained ``params`` ({"critic", "baseline"}), and what produced them."""
+    the trained ``params`` ({"critic", "baseline"}), and what produced them.
+    ``extra["skipped_steps"]``: steps whose gradient overflowed (inf/NaN) and were not applied
+    (an exp-bound whose critic ran away; their estimates are kept, usually -inf)."""
 
     estimates: np.ndarray
     true_mi: np.ndarray
@@ -130,7 +132,9 @@ class TrainResult:
     extra: dict = field(default_factory=dict)
 
 
-def _make_step(est, crit, base, params, lr, log_ma_box):
+def _make_step(est, crit, base, params, lr, log_ma_box, skipped):
+    """One training step: value and gradient of the bound, one Adam update. Steps whose gradient
+    is not finite are not applied; their indices are appended to ``skipped``."""
     def objective(p, x, y):
         S = crit.apply(p["critic"], x, y)
         log_a = base.apply(p["baseline"], y)
@@ -139,11 +143,19 @@ def _make_step(est, crit, base, params, lr, log_ma_box):
 
     vg = value_and_grad(objective)
     opt = optim.adam_inplace(params, lr=lr) if _ad.tree_leaves(params) else None
+    counter = [0]
 
     def step(x, y):
         loss, g = vg(params, x, y)
         if opt is not None:
-            opt.step(g)
+            if all(np.isfinite(leaf).all() for leaf in _ad.tree_leaves(g)):
+                opt.step(g)
+            else:
+                # exp-bounds (TUBA, NWJ) whose critic has run away overflow float32 (exp S > 3e38);
+                # their gradient then holds inf/NaN. Skip the update, as mixed-precision loss
+                # scalers do, and keep the (non-finite) estimate in the record
+                skipped.append(counter[0])
+        counter[0] += 1
         if est.bound == "mine":
             log_ma_box[0] = B.mine_update(log_ma_box[0], log_ma_box[1], est.mine_rate)
         log_ma_box[1] = None
@@ -188,7 +200,8 @@ def train(bound="infonce", critic="separable", *, mi=2.0, steps=None, batch_size
     crit, base, p0, rng = _init(est, critic, dim, dim, seed, critic_kwargs, dtype)
     params = p0 if params is None else params
     box = [None, None]
-    step = _make_step(est, crit, base, params, lr, box)
+    skipped = []
+    step = _make_step(est, crit, base, params, lr, box, skipped)
 
     def one(i):
         x, y = D.sample_gaussian(rng, batch_size, dim, sched[i], cubic, dtype)
@@ -199,7 +212,7 @@ def train(bound="infonce", critic="separable", *, mi=2.0, steps=None, batch_size
     n = len(hist)
     est_values = hist["value"] if n else np.zeros(0)
     return TrainResult(est_values, sched[:n], params, est, crit, base, batch_size, dim, cubic,
-                       hist.seconds, hist.interrupted)
+                       hist.seconds, hist.interrupted, extra={"skipped_steps": np.asarray(skipped, int)})
 
 
 def _estimate_on(est, crit, base, params, x, y, log_ma=None):
@@ -269,7 +282,8 @@ def estimate_mi(x, y, bound="infonce", critic="separable", *, steps=2000, batch_
     test, tr = perm[:n_test], perm[n_test:]
     xt, yt = x[tr].astype(dtype), y[tr].astype(dtype)
     box = [None, None]
-    step = _make_step(est, crit, base, params, lr, box)
+    skipped = []
+    step = _make_step(est, crit, base, params, lr, box, skipped)
 
     def one(i):
         idx = rng.choice(xt.shape[0], batch_size, replace=False)
@@ -278,7 +292,7 @@ def estimate_mi(x, y, bound="infonce", critic="separable", *, steps=2000, batch_
     hist = run_steps(one, int(steps), desc=f"estimate_mi ({est.label or est.bound})", progress=progress)
     res = TrainResult(hist["value"] if len(hist) else np.zeros(0), np.full(len(hist), np.nan),
                       params, est, crit, base, batch_size, x.shape[1], False, hist.seconds,
-                      hist.interrupted)
+                      hist.interrupted, extra={"skipped_steps": np.asarray(skipped, int)})
     nb = n_test // batch_size
     vals = np.array([
         _estimate_on(est, crit, base, params, x[test[b * batch_size:(b + 1) * batch_size]].astype(dtype),
@@ -289,12 +303,16 @@ def estimate_mi(x, y, bound="infonce", critic="separable", *, steps=2000, batch_
 
 def ema(values, span=200):
     """Exponential moving average with alpha = 2 / (span + 1) (pandas ``ewm(span).mean()``,
-    adjust=True: bias-corrected at the start)."""
+    adjust=True: bias-corrected at the start). Non-finite values (an overflowed exp-bound)
+    are skipped, as pandas skips NaN; the average carries over them."""
     v = np.asarray(values, dtype=np.float64)
     a = 2.0 / (span + 1.0)
     out = np.empty_like(v)
     num = den = 0.0
     for i, vi in enumerate(v):
+        if not math.isfinite(vi):
+            out[i] = num / den if den else math.nan
+            continue
         num = (1 - a) * num + vi
         den = (1 - a) * den + 1.0
         out[i] = num / den

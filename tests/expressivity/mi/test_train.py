@@ -78,3 +78,37 @@ def test_ema_matches_closed_form():
     a = 2 / 3
     v = np.array([1.0, 2.0])
     assert mi.ema(v, 2)[1] == pytest.approx(((1 - a) * 1 + 2) / ((1 - a) + 1))
+
+
+def test_ema_skips_non_finite_steps():
+    """Oracle: the same hand recursion with the -inf step left out."""
+    v = np.array([1.0, -np.inf, 2.0])
+    out = mi.ema(v, 2)
+    assert out[1] == out[0] == 1.0
+    assert out[2] == pytest.approx(mi.ema(np.array([1.0, 2.0]), 2)[1])
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+def test_overflowing_exp_bound_skips_the_update():
+    """A critic whose scores are exp-overflowing in float32 (S = 100 s with s = 1: exp 100 > 3e38)
+    gives a non-finite NWJ gradient; that step must not touch the parameters (oracle: they are
+    unchanged bit for bit), the estimate is kept (-inf), and the step is listed. With s small
+    the same run updates s."""
+    def init(rng, x_dim, y_dim, dtype=np.float32):
+        return {"s": np.ones((), dtype)}
+
+    def apply(p, x, y):
+        import expressivity.autodiff.numpy as anp
+        return p["s"] * 100.0 * anp.ones((x.shape[0], y.shape[0]), dtype=np.float32)
+
+    res = mi.train("nwj", (init, apply), mi=2.0, steps=3, batch_size=8, dim=2, progress=False)
+    assert list(res.extra["skipped_steps"]) == [0, 1, 2]
+    assert res.params["critic"]["s"] == 1.0
+    assert np.all(res.estimates == -np.inf)
+
+    def init_small(rng, x_dim, y_dim, dtype=np.float32):
+        return {"s": np.full((), 0.01, dtype)}
+
+    res = mi.train("nwj", (init_small, apply), mi=2.0, steps=3, batch_size=8, dim=2, progress=False)
+    assert res.extra["skipped_steps"].size == 0
+    assert res.params["critic"]["s"] != np.float32(0.01)
