@@ -220,13 +220,18 @@ def near_ratio(act: Activation, b: float, q: float) -> float:
 
     The slope of the chord of the C-map from c to 1; R -> q E[phi'(u)^2] as c -> 1. Smooth phi:
     R = q E[y^2 m^2] with m the mean of phi' over the segment [u2, u1] (no cancellation, see
-    :func:`meanfield.quadrature.near_ratio_smooth`); kinked phi: Delta / eps (loses digits as
-    eps -> 0 -- the phase-diagram tables certify where that is good enough).
+    :func:`meanfield.quadrature.near_ratio_smooth`); kinked phi: the same form with m by
+    Gauss-Legendre over the pieces between kinks where eps < 1e-2 (:mod:`meanfield._nearkinked`),
+    Delta / eps above (accurate there to ~1e-14).
     """
     if not (0.0 < b * b <= q):
         raise ValueError(f"b must satisfy 0 < b^2 <= q; got b={b}, q={q}")
     if act.smooth:
         return quad.near_ratio_smooth(act.phi, act.dphi, b, q)
     eps = 2.0 * b * b / q
+    if eps < 1e-2 and act.expr is None:
+        from ._nearkinked import near_ratio_kinked
+
+        return float(near_ratio_kinked(act, b, q)[0])
     return two_d(act, "Delta", 1.0 - eps, q) / eps
 

@@ -109,7 +109,7 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
     if act.closed_form not in ("relu", "linear"):
         from . import _phasekernels as pk
         from .maps import _d_limit
-        from .tables import CHECKPOINTS, DS, DSM, NEAR_B, NEAR_BREAKS, get_tables
+        from .tables import CHECKPOINTS, DS, DSM, NEAR_B, get_tables
 
         import numba
 
@@ -123,7 +123,7 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
         log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
         pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
                       CHECKPOINTS, t.at_zero, _d_limit(act), bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
-                      NEAR_BREAKS, log_w, w_log, order, out, status)
+                      t.near_breaks, log_w, w_log, order, out, status)
     todo = np.argwhere(status != 0)
     it = todo
     if progress and len(todo) > 100:

@@ -17,7 +17,8 @@ table per activation serves every grid (spec, "Numerics that matter"):
 * Near c = 1: the chord slope R(eps, q) = [V(q) - C(1 - eps, q)]/eps as Chebyshev series in
   b = sqrt(q eps / 2) on [0, near_bmax(q)] (two panels of NEAR_N coefficients per q node,
   q in [0.2, 1e3]), from the cancellation-free segment-mean quadrature
-  (:func:`meanfield.kernels.near_ratio`). With it, c* of every chaotic point with
+  (:func:`meanfield.kernels.near_ratio`; for kinked phi the first panel uses the same form
+  with phi' averaged piecewise between the kinks, :mod:`meanfield._nearkinked`). With it, c* of every chaotic point with
   c* > 1 - 18/(q* + 9) is a few Newton steps on a 32-term series; the Mehler sums are left
   with |c| small enough to converge in a few dozen terms. Each panel carries its fit error
   (the size of its last coefficients); the solver uses only certified panels (<= 1e-10).
@@ -38,7 +39,7 @@ import numpy as np
 from . import kernels
 from .activations import Activation
 
-TABLE_VERSION = 5
+TABLE_VERSION = 7
 DS = 0.025
 S1D = (-round(math.log(1e8) / DS), round(math.log(1e6) / DS))       # node index range
 DSM = 0.05
@@ -52,8 +53,17 @@ K_MAX = 4096
 # beyond it |c| is small enough for a short Mehler sum.
 NEAR_B = 3.0
 NEAR_BREAKS = np.array([0.0, 0.4, 1.0])
+# kinked phi (hard_tanh): two kink zones of a segment meet at b y = (k_j - k_i)/2, which leaves
+# terms ~ exp(-(k_j - k_i)^2 / (8 b^2)) in R(b): smooth but not analytic at b = 0, so short
+# panels near 0 keep the Chebyshev fits at ~1e-13
+NEAR_BREAKS_KINKED = np.array([0.0, 0.05, 0.15, 0.4, 1.0])
 NEAR_N = 32
 SNEAR = (round(math.log(0.2) / DSM), SMEHLER[1])
+
+
+def near_breaks(act: Activation) -> np.ndarray:
+    """Panel edges of the near-c=1 table, as fractions of near_bmax(q)."""
+    return NEAR_BREAKS if act.smooth else NEAR_BREAKS_KINKED
 
 
 def near_bmax(q):
@@ -80,6 +90,7 @@ class Tables:
     s0_near: float          # s of the first near-c=1 node (same spacing as Mehler)
     near: np.ndarray        # (n_near, n_panels, NEAR_N) Chebyshev coefficients of R(b) per panel
     near_err: np.ndarray    # (n_near, n_panels) estimated relative interpolation error of R
+    near_breaks: np.ndarray  # panel edges as fractions of near_bmax(q)
 
 
 def cache_dir() -> Path:
@@ -158,16 +169,22 @@ def chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
 def _near_row(act: Activation, q: float):
     x = 0.5 * (chebyshev_nodes(NEAR_N) + 1.0)
     bm = float(near_bmax(q))
-    npan = len(NEAR_BREAKS) - 1
+    breaks = near_breaks(act)
+    npan = len(breaks) - 1
     coef = np.empty((npan, NEAR_N))
     err = np.empty(npan)
     for p in range(npan):
-        lo, hi = NEAR_BREAKS[p], NEAR_BREAKS[p + 1]
+        lo, hi = breaks[p], breaks[p + 1]
         if lo == 0.0 and not act.smooth:
-            # Delta/eps of a kinked phi loses ~1e-16/eps as eps -> 0: never certified there
-            coef[p], err[p] = 0.0, np.inf
-            continue
-        vals = np.array([kernels.near_ratio(act, bm * (lo + (hi - lo) * t), q) for t in x])
+            # Delta/eps of a kinked phi loses ~1e-16/eps as eps -> 0: the segment-mean form
+            from ._nearkinked import near_ratio_kinked
+
+            vals = near_ratio_kinked(act, bm * (lo + (hi - lo) * x), q)
+        elif act.smooth:
+            vals = np.array([kernels.near_ratio(act, bm * (lo + (hi - lo) * t), q) for t in x])
+        else:   # eps >= 2 (0.05 bm)^2 / q: Delta/eps keeps ~1e-12 or better
+            eps = 2.0 * (bm * (lo + (hi - lo) * x)) ** 2 / q
+            vals = np.array([kernels.two_d(act, "Delta", 1.0 - e, q) / e for e in eps])
         coef[p] = chebyshev_coefficients(vals)
         # size of the last coefficients: the interpolation error, relative to R
         err[p] = np.abs(coef[p, -4:]).max() / np.abs(vals).max()
@@ -191,7 +208,8 @@ def build_tables(act: Activation) -> Tables:
     sm, a, t0, t1 = _build_mehler(act, one[0], one[1], s0)
     sn, near, near_err = _build_near(act)
     at_zero = np.array([kernels.one_d(act, kind, 0.0) for kind in ("V", "D", "W")])
-    return Tables(s0, one[0], one[1], one[2], sm, a, t0, t1, at_zero, act.odd, sn, near, near_err)
+    return Tables(s0, one[0], one[1], one[2], sm, a, t0, t1, at_zero, act.odd, sn, near, near_err,
+                  near_breaks(act))
 
 
 def _key(act: Activation) -> str | None:
@@ -215,7 +233,7 @@ def get_tables(act: Activation) -> Tables:
             with np.load(path) as f:
                 tab = Tables(float(f["s0_1d"]), f["V"], f["D"], f["W"], float(f["s0_m"]), f["a"],
                              f["tail0"], f["tail1"], f["at_zero"], bool(f["odd"]),
-                             float(f["s0_near"]), f["near"], f["near_err"])
+                             float(f["s0_near"]), f["near"], f["near_err"], f["near_breaks"])
         except Exception:  # a partial or corrupt file is rebuilt, never used
             tab = None
     if tab is None:

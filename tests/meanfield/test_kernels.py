@@ -163,6 +163,25 @@ def test_near_ratio_limits_and_chord(name, oracle):
         assert _rel(kernels.near_ratio(act, b, q), ref) <= 1e-10
 
 
+def test_near_ratio_kinked_limits_and_chord():
+    """Kinked phi (segment means split at the kinks). Oracles: as b -> 0, R -> q E[phi'^2] in
+    closed form -- elu: q [1/2 + erfcx(sqrt(2q))/2], hard_tanh: q erf(1/sqrt(2q)) (the kink
+    correction is O(b) = 1e-12 here) -- and at eps = 1e-2..0.3 R = Delta/eps from the
+    closed-form inner integrals (accurate there to ~1e-13)."""
+    from scipy.special import erf, erfcx
+
+    for name, lim in [("elu", lambda q: q * (0.5 + 0.5 * erfcx(math.sqrt(2 * q)))),
+                      ("hard_tanh", lambda q: q * erf(1 / math.sqrt(2 * q)))]:
+        act = mf.get_activation(name)
+        for q in [0.3, 5.0, 300.0]:
+            assert _rel(kernels.near_ratio(act, 1e-12, q), lim(q)) <= 1e-11, (name, q)
+            for eps in [1e-2 * (1 - 1e-9), 0.3]:   # both sides of the switch to Delta/eps
+                b = math.sqrt(q * eps / 2)
+                from meanfield._nearkinked import near_ratio_kinked
+                ref = kernels.two_d(act, "Delta", 1.0 - eps, q) / eps
+                assert _rel(float(near_ratio_kinked(act, b, q)[0]), ref) <= 1e-11, (name, q, eps)
+
+
 def test_sin_closed_delta_keeps_its_digits_near_c_equal_one():
     """Oracle: the series Delta = [e (1 + e^{-2q}) - (e^2 / 2)(1 - e^{-2q})] / 2 + O(e^3), e = q eps,
     at eps = 2^-30 (the closed form must not subtract nearly equal exponentials)."""

@@ -98,7 +98,7 @@ def test_near_table_panels_and_mehler_region_match_pointwise():
     tables). The tanh grid is chosen so that b* = sqrt(q* (1 - c*)/2) falls in each Chebyshev
     panel of the near-c=1 table and beyond it (short Mehler sums); every panel of the tanh table
     is certified, so these points take the fast path."""
-    from meanfield.tables import NEAR_BREAKS, get_tables, near_bmax
+    from meanfield.tables import get_tables, near_bmax
 
     t = get_tables(mf.get_activation("tanh"))
     assert np.all(t.near_err <= 1e-10)
@@ -106,7 +106,7 @@ def test_near_table_panels_and_mehler_region_match_pointwise():
     b = np.array([0.0, 0.01, 0.3, 2.0, 9.0])
     pd = mf.phase_diagram("tanh", w, b)
     frac = np.sqrt(pd.q_star * (1.0 - pd.c_star) / 2.0) / near_bmax(pd.q_star)
-    seen = np.digitize(frac[pd.chi1 > 1.0], NEAR_BREAKS[1:-1].tolist() + [1.0 + 1e-12])
+    seen = np.digitize(frac[pd.chi1 > 1.0], t.near_breaks[1:-1].tolist() + [1.0 + 1e-12])
     assert set(seen.tolist()) >= {0, 1, 2}   # both panels and the Mehler side
     for i, wi in enumerate(w):
         for j, bj in enumerate(b):
@@ -114,3 +114,27 @@ def test_near_table_panels_and_mehler_region_match_pointwise():
             assert abs(pd.c_star[i, j] - c_ref) <= 1e-9 * max(c_ref, 1e-3), (wi, bj)
             xi_c = mf.depth_scales("tanh", wi, bj)[1]
             assert abs(pd.xi_c[i, j] - xi_c) <= 1e-7 * xi_c, (wi, bj)
+
+
+@pytest.mark.parametrize("name", ["hard_tanh", "elu"])
+def test_kinked_near_critical_band_takes_the_fast_path(name):
+    """Kinked phi just on the chaotic side (chi1 - 1 from ~1e-4 to ~3e-2, c* within ~1e-7 to
+    1e-2 of 1): every point is solved from the near-c=1 table (no direct quadrature) and c*,
+    xi_c agree with the pointwise bracketing solver (the oracle, tested in test_maps). (elu's
+    q* diverges for sigma_w2 > 2, so its offsets stay small.)"""
+    from meanfield.tables import get_tables
+
+    assert np.all(get_tables(mf.get_activation(name)).near_err[:, 0] <= 1e-10)
+    for bj in (0.05, 1.0):
+        wc = mf.critical_sigma_w2(name, bj)
+        w = wc * (1.0 + np.array([1e-4, 3e-3, 3e-2]))
+        pd = mf.phase_diagram(name, w, np.array([bj]))
+        assert pd.n_fallback == 0
+        for i, wi in enumerate(w):
+            c_ref = mf.c_star(name, wi, bj)
+            assert abs(pd.c_star[i, 0] - c_ref) <= 1e-9 * c_ref, (wi, bj, pd.c_star[i, 0], c_ref)
+            chi = pd.chi1[i, 0]
+            if abs(chi - 1.0) > 1e-3:   # the issue's tolerances for xi_c
+                xi_c = mf.depth_scales(name, wi, bj)[1]
+                tol = 1e-7 if abs(chi - 1.0) > 1e-2 else 1e-5
+                assert abs(pd.xi_c[i, 0] - xi_c) <= tol * xi_c, (wi, bj, chi)
