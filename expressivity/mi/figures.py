@@ -60,10 +60,11 @@ def staircase_runs(estimators=PAPER_ESTIMATORS, critic="separable", cubic=False,
 def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"), cubic=False,
                      levels=(2.0, 4.0, 6.0, 8.0, 10.0), steps_per_level=4000, batch_size=64,
                      dim=20, lr=5e-4, seed=0, ema_span=200, critic_kwargs=None, cache_dir=None,
-                     progress=True, ylim=(-1.0, 12.0)):
+                     progress=True, ylim=(-1.0, 12.0), executor="inprocess"):
     """Paper Fig. 2: per-step estimates (light) and their EMA (dark, span ``ema_span``) on the
     staircase of true MI (black), one row per critic and one column per estimator; dashed:
-    log K for InfoNCE and the cap 1 + log((K-1)/alpha) for I_alpha."""
+    log K for InfoNCE and the cap 1 + log((K-1)/alpha) for I_alpha. ``executor`` runs the
+    estimators' cells (:func:`expressivity.sweep.run`; ``expressivity-figures --workers N``)."""
     import matplotlib.pyplot as plt
 
     if isinstance(critics, str):
@@ -75,7 +76,7 @@ def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"
     for r, critic in enumerate(critics):
         runs = staircase_runs(estimators, critic, cubic, levels, steps_per_level, batch_size, dim,
                               lr, seed, critic_kwargs,
-                              None if cache_dir is None else Path(cache_dir), progress)
+                              None if cache_dir is None else Path(cache_dir), progress, executor)
         for c, name in enumerate(estimators):
             ax = axes[r, c]
             est_vals, true_mi = runs[name]
