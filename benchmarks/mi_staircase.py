@@ -163,7 +163,7 @@ def step_vs_numpy(bound):
     data = [mi.sample_gaussian(rng, K, D, 2.0, dtype=DT) for _ in range(8)]
     pe, pn = _params(), _params()
     est = mi.ESTIMATORS[bound]
-    lib = _make_step(est, mi.CRITICS["separable"], mi.BASELINES["none"], pe, 5e-4, [None, None])
+    lib = _make_step(est, mi.CRITICS["separable"], mi.BASELINES["none"], pe, 5e-4, [None, None], [])
     hand = make_numpy_step(pn, bound)
     it = {"e": 0, "n": 0}
 
@@ -220,7 +220,7 @@ def concat_step_vs_numpy(bound="infonce"):
     mk = lambda: {"critic": mi.CRITICS["concat"].init(0, D, D, dtype=DT), "baseline": {}}  # noqa: E731
     pe, pn = mk(), mk()
     # sanity: one step of each from the same parameters gives the same parameters
-    lib = _make_step(mi.ESTIMATORS[bound], mi.CRITICS["concat"], mi.BASELINES["none"], pe, 5e-4, [None, None])
+    lib = _make_step(mi.ESTIMATORS[bound], mi.CRITICS["concat"], mi.BASELINES["none"], pe, 5e-4, [None, None], [])
     hand = make_numpy_concat_step(pn, bound)
     lib(*data[0])
     hand(*data[0])
