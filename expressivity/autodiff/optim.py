@@ -310,21 +310,32 @@ class AdamInPlace:
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
 
-    def step(self, grads):
+    def step(self, grads, skip_nan=False):
+        """One update. A NaN in the gradient raises FloatingPointError, or with ``skip_nan``
+        leaves the parameters and the state untouched and returns False (True otherwise)."""
         gl = _grad_leaves(grads, len(self.params), "adam_inplace")
+        if skip_nan and not self.flat and any(np.isnan(g).any() for g in gl):
+            return False
         lr_t, eps_t = self._coefficients()
         a1, a2 = 1.0 - self.b1, 1.0 - self.b2
         if self.flat:
             copyto = np.copyto
             for view, g in zip(self._gviews, gl):
                 copyto(view, g)
-            self._update(self._g, self.m, self.v, self._tmp, a1, a2, lr_t, eps_t)
+            try:   # (the NaN check comes before any state changes)
+                self._update(self._g, self.m, self.v, self._tmp, a1, a2, lr_t, eps_t)
+            except FloatingPointError:
+                if not skip_nan:
+                    raise
+                self.count -= 1
+                return False
             for p, t in zip(self.params, self._tviews):
                 p -= t
-            return
+            return True
         for p, g, m, v, tmp in zip(self.params, gl, self.m, self.v, self.tmp):
             self._update(g, m, v, tmp, a1, a2, lr_t, eps_t)
             p -= tmp
+        return True
 
 
 class SGDInPlace:

@@ -115,7 +115,7 @@ def _value(est: Estimator, S, log_a, log_ma=None):
 class TrainResult:
     """Output of :func:`train`: per-step ``estimates`` and ``true_mi`` (NaN where unknown),
     the trained ``params`` ({"critic", "baseline"}), and what produced them.
-    ``extra["skipped_steps"]``: steps whose gradient overflowed (inf/NaN) and were not applied
+    ``extra["skipped_steps"]``: steps whose gradient overflowed to NaN and were not applied
     (an exp-bound whose critic ran away; their estimates are kept, usually -inf)."""
 
     estimates: np.ndarray
@@ -134,7 +134,7 @@ class TrainResult:
 
 def _make_step(est, crit, base, params, lr, log_ma_box, skipped):
     """One training step: value and gradient of the bound, one Adam update. Steps whose gradient
-    is not finite are not applied; their indices are appended to ``skipped``."""
+    holds NaN are not applied; their indices are appended to ``skipped``."""
     def objective(p, x, y):
         S = crit.apply(p["critic"], x, y)
         log_a = base.apply(p["baseline"], y)
@@ -148,12 +148,11 @@ def _make_step(est, crit, base, params, lr, log_ma_box, skipped):
     def step(x, y):
         loss, g = vg(params, x, y)
         if opt is not None:
-            if all(np.isfinite(leaf).all() for leaf in _ad.tree_leaves(g)):
-                opt.step(g)
-            else:
-                # exp-bounds (TUBA, NWJ) whose critic has run away overflow float32 (exp S > 3e38);
-                # their gradient then holds inf/NaN. Skip the update, as mixed-precision loss
-                # scalers do, and keep the (non-finite) estimate in the record
+            # exp-bounds (TUBA, NWJ) whose critic has run away overflow float32 (exp S > 3e38):
+            # huge or infinite gradient entries are clipped by Adam; a NaN (inf * 0 in the
+            # logsumexp VJP) skips the update, as mixed-precision loss scalers do, and the
+            # (non-finite) estimate stays in the record
+            if not opt.step(g, skip_nan=True):
                 skipped.append(counter[0])
         counter[0] += 1
         if est.bound == "mine":

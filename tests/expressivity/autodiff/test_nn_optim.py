@@ -441,3 +441,26 @@ def test_adam_inplace_survives_gradients_whose_square_overflows():
         v = 0.999 * v + 0.001 * g * g
         w = w - 1e-2 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
     np.testing.assert_allclose(q["w"], w, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_adam_inplace_skip_nan_leaves_state_untouched(mixed):
+    """Oracle: a run with a NaN step skipped equals, bit for bit, the run without that step
+    (flat buffer when the dtypes agree, per-leaf state when they are mixed)."""
+    dt2 = np.float64 if mixed else np.float32
+    rng = np.random.default_rng(0)
+    grads = [{"a": rng.standard_normal(3).astype(np.float32), "b": rng.standard_normal(2).astype(dt2)}
+             for _ in range(3)]
+    bad = {"a": np.array([0.0, np.nan, 0.0], np.float32), "b": np.zeros(2, dt2)}
+
+    def run(seq):
+        p = {"a": np.ones(3, np.float32), "b": np.ones(2, dt2)}
+        opt = optim.adam_inplace(p, lr=0.1)
+        applied = [opt.step(g, skip_nan=True) for g in seq]
+        return p, applied
+
+    p_ref, _ = run(grads)
+    p, applied = run([grads[0], bad, grads[1], grads[2]])
+    assert applied == [True, False, True, True]
+    for k in p:
+        np.testing.assert_array_equal(p[k], p_ref[k])
