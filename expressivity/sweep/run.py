@@ -200,14 +200,34 @@ def _check_executor(executor: Any) -> None:
                     f"concurrent.futures.Executor or a dask Client; got {type(executor).__name__}")
 
 
+_BLAS_LIMIT = []
+
+
+def _limit_blas_threads(n: int) -> None:
+    """Worker initializer: at most ``n`` BLAS/OpenMP threads in this process. Forked workers
+    inherit the parent's thread pools; with every worker running BLAS on all cores the
+    threads oversubscribe the machine and (OpenBLAS busy-waits) can run several times slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:   # pragma: no cover - threadpoolctl is a dependency
+        return
+    _BLAS_LIMIT.append(threadpool_limits(limits=n))
+
+
+def _local_pool(n_workers: int) -> ProcessPoolExecutor:
+    per = max(1, _cpu_count() // n_workers)
+    return ProcessPoolExecutor(max_workers=n_workers, initializer=_limit_blas_threads, initargs=(per,))
+
+
 def _open_executor(executor: Any) -> tuple[Executor | None, bool]:
-    """``(executor or None for in-process, whether we own it and must shut it down)``."""
+    """``(executor or None for in-process, whether we own it and must shut it down)``.
+    Local pools give each worker its share of the cores' BLAS threads."""
     if executor is None:
-        return ProcessPoolExecutor(max_workers=_cpu_count()), True
+        return _local_pool(_cpu_count()), True
     if isinstance(executor, str):
         return None, False
     if isinstance(executor, int):
-        return ProcessPoolExecutor(max_workers=executor), True
+        return _local_pool(executor), True
     if isinstance(executor, Executor):
         return executor, False
     return executor.get_executor(), False

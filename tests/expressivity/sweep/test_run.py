@@ -258,3 +258,22 @@ def test_bounded_window_and_chunks(tmp_path):
     assert pool.submitted == -(-len(GRID) // 5)
     with pytest.raises(ValueError, match="max_pending"):
         sweep.run(draw, GRID, tmp_path, max_pending=0)
+
+
+def blas_threads(seed=0):
+    """The largest BLAS thread count threadpoolctl sees in the calling process."""
+    from threadpoolctl import threadpool_info
+
+    np.ones((2, 2)) @ np.ones((2, 2))   # make sure numpy's BLAS is loaded
+    return {"n": max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] or [0])}
+
+
+def test_local_pool_workers_share_the_cores_blas_threads(tmp_path):
+    """Oracle: threadpoolctl's report inside each worker. n local workers get at most
+    cpu_count // n BLAS threads each (2 workers on this 2-core machine: 1), so their BLAS calls
+    do not oversubscribe the cores."""
+    from expressivity.sweep.run import _cpu_count
+
+    res = sweep.run(blas_threads, sweep.Grid(seeds=4), tmp_path / "s", executor=2, progress=False)
+    assert np.all(res["n"] <= max(1, _cpu_count() // 2))
+    assert np.all(res["n"] >= 1)
