@@ -124,7 +124,9 @@ def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
     tail0 = np.empty((len(qs), len(CHECKPOINTS)))
     tail1 = np.empty_like(tail0)
     k = np.arange(K_MAX + 1)
-    for j, q in enumerate(qs):
+
+    def row(j):
+        q = qs[j]
         i1 = int(round((idx[j] * DSM - s0_1d) / DS))
         kmax = 256
         while True:  # as many terms as the decay needs (smooth phi: few at small q)
@@ -134,8 +136,16 @@ def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
             b = coef ** 2
             converged = np.all(b[-16:] <= 1e-22 * V[i1])  # the |z| <= 10 truncation leaves a 1e-24 V floor
             if converged or kmax >= K_MAX:
-                break
+                return coef, kmax, converged
             kmax = min(4 * kmax, K_MAX)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        rows = list(pool.map(row, range(len(qs))))   # (the projections release the GIL)
+    for j, q in enumerate(qs):
+        i1 = int(round((idx[j] * DSM - s0_1d) / DS))
+        coef, kmax, converged = rows[j]
         a[j, : kmax + 1] = coef
         b = a[j] ** 2
         # tails beyond each checkpoint K: sum_{K<k<=kmax} b_k (and k b_k); if the series did
