@@ -116,14 +116,12 @@ def test_near_table_panels_and_mehler_region_match_pointwise():
             assert abs(pd.xi_c[i, j] - xi_c) <= 1e-7 * xi_c, (wi, bj)
 
 
-@pytest.mark.parametrize("name", ["hard_tanh"])
+@pytest.mark.parametrize("name", ["hard_tanh", "elu"])
 def test_kinked_near_critical_band_takes_the_fast_path(name):
     """Kinked phi just on the chaotic side (chi1 - 1 from ~1e-4 to ~3e-2, c* within ~1e-7 to
     1e-2 of 1): every point is solved from the near-c=1 table (no direct quadrature) and c*,
-    xi_c agree with the pointwise bracketing solver (the oracle, tested in test_maps). elu
-    passes too (its q* diverges for sigma_w2 > 2, so the offsets stay small) but building its
-    tables costs ~3 CPU-minutes (Mehler coefficients of a kinked phi), too much for the test
-    run; its near-c=1 quadrature is checked against closed forms in test_kernels."""
+    xi_c agree with the pointwise bracketing solver (the oracle, tested in test_maps). (elu's
+    q* diverges for sigma_w2 > 2, so its offsets stay small.)"""
     from meanfield.tables import get_tables
 
     assert np.all(get_tables(mf.get_activation(name)).near_err[:, 0] <= 1e-10)
