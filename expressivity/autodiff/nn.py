@@ -177,27 +177,27 @@ _getrefcount = __import__("sys").getrefcount
 _OWNED_REFCOUNT = [0]
 
 
+def _activation_cotangent(g, ans, activation, owned):
+    """Cotangent of the pre-activation from that of the output ``ans`` (plain arrays). ``owned``:
+    the caller's reference count says nobody else holds g, so ReLU may mask it in place."""
+    if activation == "relu":
+        if owned and g.base is None and g.dtype == ans.dtype and g.flags.writeable:
+            g *= ans > 0  # in place: g is a fresh cotangent nobody else holds
+            return g
+        return g * (ans > 0)
+    if activation == "tanh":
+        gz = ans * ans
+        np.subtract(1, gz, out=gz)
+        gz *= g
+        return gz
+    return g
+
+
 def _dense_vjp(g, ans, argnums, x, W, b, activation):
     nd = np.ndarray
     if g.__class__ is nd and ans.__class__ is nd and x.__class__ is nd and W.__class__ is nd:
         # first-order fast path (all plain arrays)
-        if activation == "relu":
-            if (
-                _getrefcount(g) <= _OWNED_REFCOUNT[0]
-                and g.base is None
-                and g.dtype == ans.dtype
-                and g.flags.writeable
-            ):
-                g *= ans > 0  # in place: g is a fresh cotangent nobody else holds
-                gz = g
-            else:
-                gz = g * (ans > 0)
-        elif activation == "tanh":
-            gz = ans * ans
-            np.subtract(1, gz, out=gz)
-            gz *= g
-        else:
-            gz = g
+        gz = _activation_cotangent(g, ans, activation, _getrefcount(g) <= _OWNED_REFCOUNT[0])
         if gz.ndim == 2 and x.ndim == 2 and W.ndim == 2:
             out = []
             for i in argnums:
@@ -286,19 +286,7 @@ def _pair_vjp(g, ans, argnums, a, c, b, activation):
     ka = getval(a).shape[0]
     kc, h = getval(c).shape
     if g.__class__ is nd and ans.__class__ is nd and a.__class__ is nd and c.__class__ is nd:
-        if activation == "relu":
-            if (_getrefcount(g) <= _OWNED_REFCOUNT[0] and g.base is None and g.dtype == ans.dtype
-                    and g.flags.writeable):
-                g *= ans > 0
-                gz = g
-            else:
-                gz = g * (ans > 0)
-        elif activation == "tanh":
-            gz = ans * ans
-            np.subtract(1, gz, out=gz)
-            gz *= g
-        else:
-            gz = g
+        gz = _activation_cotangent(g, ans, activation, _getrefcount(g) <= _OWNED_REFCOUNT[0])
         gz = gz.reshape(ka, kc, h)
         out = []
         gc = None
