@@ -15,8 +15,8 @@ table per activation serves every grid (spec, "Numerics that matter"):
   (steep activations at large q) the remainder V - sum a_k^2 is kept as the tail and the
   phase diagram falls back to direct quadrature for the points that need it.
 * Near c = 1: the chord slope R(eps, q) = [V(q) - C(1 - eps, q)]/eps as Chebyshev series in
-  b = sqrt(q eps / 2) on [0, near_bmax(q)] (two panels of NEAR_N coefficients per q node,
-  q in [0.2, 1e3]), from the cancellation-free segment-mean quadrature
+  b = sqrt(q eps / 2) on [0, near_bmax(q)] (panels of NEAR_N coefficients per q node: two, four
+  for kinked phi; q in [0.2, 1e3]), from the cancellation-free segment-mean quadrature
   (:func:`meanfield.kernels.near_ratio`; for kinked phi the first panel uses the same form
   with phi' averaged piecewise between the kinks, :mod:`meanfield._nearkinked`). With it, c* of every chaotic point with
   c* > 1 - 18/(q* + 9) is a few Newton steps on a 32-term series; the Mehler sums are left
@@ -117,6 +117,14 @@ def _hermite_coefficients(act: Activation, q: float, kmax: int) -> np.ndarray:
     return _numba_kernels().hermite_projections(f, z, kmax)
 
 
+def _thread_map(fn, items) -> list:
+    """[fn(x) for x in items] on up to 4 threads (the table kernels release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        return list(pool.map(fn, items))
+
+
 def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
     idx = np.arange(SMEHLER[0], SMEHLER[1] + 1)
     qs = np.exp(idx * DSM)
@@ -127,7 +135,7 @@ def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
 
     def row(j):
         q = qs[j]
-        i1 = int(round((idx[j] * DSM - s0_1d) / DS))
+        i1 = int(round((idx[j] * DSM - s0_1d) / DS))   # the 1-D node at the same q
         kmax = 256
         while True:  # as many terms as the decay needs (smooth phi: few at small q)
             coef = _hermite_coefficients(act, float(q), kmax)
@@ -136,16 +144,12 @@ def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
             b = coef ** 2
             converged = np.all(b[-16:] <= 1e-22 * V[i1])  # the |z| <= 10 truncation leaves a 1e-24 V floor
             if converged or kmax >= K_MAX:
-                return coef, kmax, converged
+                return coef, kmax, converged, i1
             kmax = min(4 * kmax, K_MAX)
 
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        rows = list(pool.map(row, range(len(qs))))   # (the projections release the GIL)
+    rows = _thread_map(row, range(len(qs)))   # (the projections release the GIL)
     for j, q in enumerate(qs):
-        i1 = int(round((idx[j] * DSM - s0_1d) / DS))
-        coef, kmax, converged = rows[j]
+        coef, kmax, converged, i1 = rows[j]
         a[j, : kmax + 1] = coef
         b = a[j] ** 2
         # tails beyond each checkpoint K: sum_{K<k<=kmax} b_k (and k b_k); if the series did
@@ -202,12 +206,9 @@ def _near_row(act: Activation, q: float):
 
 
 def _build_near(act: Activation):
-    from concurrent.futures import ThreadPoolExecutor
-
     idx = np.arange(SNEAR[0], SNEAR[1] + 1)
     qs = np.exp(idx * DSM)
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        rows = list(pool.map(lambda q: _near_row(act, float(q)), qs))
+    rows = _thread_map(lambda q: _near_row(act, float(q)), qs)
     coef = np.array([r[0] for r in rows])
     err = np.array([r[1] for r in rows])
     return idx[0] * DSM, coef, err
