@@ -242,6 +242,20 @@ def _square_limit(dtype):
     return float(np.finfo(dtype).max) / 4.0
 
 
+_KERNEL = []
+
+
+def _flat_kernel():
+    """The compiled flat Adam pass, or None without numba (imported on first use)."""
+    if not _KERNEL:
+        try:
+            from ._adam_kernel import adam_flat
+        except ImportError:  # pragma: no cover - numba is a dependency; the numpy path remains
+            adam_flat = None
+        _KERNEL.append(adam_flat)
+    return _KERNEL[0]
+
+
 class AdamInPlace:
     """Adam updating the arrays of ``params`` in place; ``step(grads)`` per iteration.
 
@@ -286,7 +300,9 @@ class AdamInPlace:
 
     @staticmethod
     def _update(g, m, v, tmp, a1, a2, lr_t, eps_t):
-        # v += (1 - b2) (g^2 - v);  m += (1 - b1) (g - m);  tmp = lr_t m / (sqrt(v) + eps_t)
+        # v += (1 - b2) (g^2 - v);  m += (1 - b1) (g - m);  tmp = lr_t m / (sqrt(v) + eps_t),
+        # all in the buffers' dtype (as the compiled pass of _adam_kernel, bit for bit)
+        lr_t, eps_t = tmp.dtype.type(lr_t), tmp.dtype.type(eps_t)
         with np.errstate(over="ignore"):
             np.multiply(g, g, out=tmp)
         limit = _square_limit(tmp.dtype)
@@ -297,7 +313,8 @@ class AdamInPlace:
             # (bounded by ~lr per coordinate) essentially unchanged; v stays finite.
             if np.isnan(tmp).any():
                 raise FloatingPointError("adam_inplace: the gradient contains NaN")
-            g = np.clip(g, -np.sqrt(limit), np.sqrt(limit))
+            c = tmp.dtype.type(np.sqrt(limit))  # (in g's dtype: a float64 bound would upcast g)
+            g = np.clip(g, -c, c)
             np.multiply(g, g, out=tmp)
         tmp -= v
         tmp *= a2
@@ -309,6 +326,21 @@ class AdamInPlace:
         tmp += eps_t
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
+
+    def _update_flat(self, a1, a2, lr_t, eps_t):
+        """The update over the flat buffers: one compiled pass (``_adam_kernel``, bit-identical)
+        for float32/float64 when numba is importable, else the numpy passes. False on NaN."""
+        kernel = _flat_kernel()
+        dt = self._g.dtype
+        if kernel is not None and dt in (np.float32, np.float64):
+            c = dt.type
+            return kernel(self._g, self.m, self.v, self._tmp, c(a1), c(a2), c(lr_t),
+                          c(eps_t), c(np.sqrt(_square_limit(dt))))
+        try:
+            self._update(self._g, self.m, self.v, self._tmp, a1, a2, lr_t, eps_t)
+        except FloatingPointError:
+            return False
+        return True
 
     def step(self, grads, skip_nan=False):
         """One update. A NaN in the gradient raises FloatingPointError, or with ``skip_nan``
@@ -322,12 +354,11 @@ class AdamInPlace:
             copyto = np.copyto
             for view, g in zip(self._gviews, gl):
                 copyto(view, g)
-            try:   # (the NaN check comes before any state changes)
-                self._update(self._g, self.m, self.v, self._tmp, a1, a2, lr_t, eps_t)
-            except FloatingPointError:
-                if not skip_nan:
-                    raise
+            ok = self._update_flat(a1, a2, lr_t, eps_t)  # (the NaN check precedes any state change)
+            if not ok:
                 self.count -= 1
+                if not skip_nan:
+                    raise FloatingPointError("adam_inplace: the gradient contains NaN")
                 return False
             for p, t in zip(self.params, self._tviews):
                 p -= t
