@@ -53,15 +53,18 @@ def _run_one(args):
 
 def staircase(critic, steps_per_level, jobs, cache_dir=None):
     names = mi.PAPER_ESTIMATORS
-    tasks = [(n, critic, steps_per_level, cache_dir) for n in names]
+    # longest first, one task at a time, so the workers finish together (as staircase_runs)
+    ordered = sorted(names, key=lambda n: -figures._relative_cost(n))
+    tasks = [(n, critic, steps_per_level, cache_dir) for n in ordered]
     t0 = time.perf_counter()
     if jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("spawn").Pool(jobs) as pool:
-            out = pool.map(_run_one, tasks)
+            out = pool.map(_run_one, tasks, chunksize=1)
     else:
         out = [_run_one(t) for t in tasks]
+    out.sort(key=lambda o: names.index(o[0]))
     total_wall = time.perf_counter() - t0
     scale = FULL_STEPS / steps_per_level
     print(f"\n{critic} critic staircase: {len(LEVELS)} levels x {steps_per_level} steps, "

@@ -51,13 +51,14 @@ def test_staircase_cache_resumes(tmp_path, monkeypatch):
 
     def flaky_train(est, *a, **k):
         calls.append(est.bound)
-        if est.bound == "js":
+        if est.bound == "infonce":  # the cheapest: scheduled last
             raise KeyboardInterrupt
         return real_train(est, *a, **k)
 
     monkeypatch.setattr(figures, "train", flaky_train)
     with pytest.raises(KeyboardInterrupt):
         figures.staircase_runs(**kw)
+    assert calls == ["js", "nwj", "infonce"]  # longest-first order (JS's extra softplus terms)
     store = tmp_path / "staircase"  # one verified sweep cell per estimator
     files = sorted(p.name for p in store.iterdir() if p.suffix == ".npz")
     assert len(files) == 2 and not any("tmp" in f for f in store.iterdir() for f in [f.name])
@@ -81,3 +82,11 @@ def test_optimal_critic_stats_nwj_unbiased():
     s = st["NWJ / TUBA"]
     assert abs(s["bias"][0]) < 4 * math.sqrt(s["var"][0] / 200)
     assert st["InfoNCE"]["bias"][0] < 0 and np.all(s["mse"] >= s["bias"] ** 2)
+
+
+def test_staircase_schedules_baseline_estimators_first():
+    """The four estimators with the 2 x 512 MLP baseline (measured ~2.5x the per-step cost of
+    the others) are submitted first, so two workers finish within one short run of each other."""
+    order = sorted(mi.PAPER_ESTIMATORS, key=lambda n: -figures._relative_cost(n))
+    assert set(order[:4]) == {"tuba", "alpha=0.01", "alpha=0.5", "alpha=0.99"}
+    assert order[3] == "tuba" and order[-1] == "infonce"
