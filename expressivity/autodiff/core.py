@@ -96,18 +96,21 @@ def stop_gradient(x):
     return x
 
 
-def primitive(fun, name: str | None = None, vjp_table=None):
+def primitive(fun, name: str | None = None, vjp_table=None, with_residual=None):
     """Wrap a numpy function ``fun`` as a differentiable primitive.
 
     The returned function behaves like ``fun`` on plain arguments. When some positional
     arguments are Boxes it records a node on the newest trace among them; the VJPs are
     attached with :func:`defvjp`. Keyword arguments are never differentiated. ``vjp_table``
     (optional) is any object with ``vjp_table[i] -> vjp_i``, for variadic primitives.
+    ``with_residual`` as in :func:`primitive1` (the keyword ``_res`` of the VJPs; None when
+    an argument wraps an outer trace's Box).
     """
     vjps = {} if vjp_table is None else vjp_table
+    binary_fast_path = with_residual is None
 
     def f_wrapped(*args, **kw):
-        if len(args) == 2:
+        if len(args) == 2 and binary_fast_path:
             # fast path for binary operations (most recorded operations)
             a, b = args
             ta = type(a) is Box
@@ -175,7 +178,14 @@ def primitive(fun, name: str | None = None, vjp_table=None):
                         lower = True
                 else:
                     lower = True
-        ans = f_wrapped(*vals, **kw) if lower else fun(*vals, **kw)
+        if with_residual is None:
+            ans = f_wrapped(*vals, **kw) if lower else fun(*vals, **kw)
+        elif lower:
+            ans = f_wrapped(*vals, **kw)
+            kw = dict(kw, _res=None)
+        else:
+            ans, res = with_residual(*vals, **kw)
+            kw = dict(kw, _res=res)
         node = Box(ans, top, tape, parents, argnums, vjps, vals, kw)
         tape.append(node)
         return node

@@ -30,6 +30,7 @@ import numpy as np
 from .. import autodiff as _ad
 from ..autodiff import numpy as anp
 from ..autodiff import stop_gradient
+from ._interpolated_fused import interpolated_scores
 
 __all__ = [
     "check_scores", "lme_offdiag", "loo_logmeanexp", "ba", "dv", "mine", "mine_update",
@@ -267,8 +268,6 @@ def interpolated(S, alpha=None, log_baseline=None, *, alpha_logit=None):
     K = check_scores(S)
     log_a, log_1ma = log_alpha_pair(alpha, alpha_logit)
     la = _log_baseline_vector(log_baseline, K)
-    T = anp.transpose(S)                       # T[i, l] = f(x_l, y_i)
-    nce_base = anp.transpose(loo_logmeanexp(S, axis=0))   # [i, j] = log mean_{l != j} exp S_li
     dt = np.result_type(_ad.getval(S).dtype, np.float32)
     if la is None:
         base_col = np.zeros((K, 1), dt)
@@ -276,13 +275,9 @@ def interpolated(S, alpha=None, log_baseline=None, *, alpha_logit=None):
         base_col = anp.reshape(la, (1, 1)) + np.zeros((K, 1), dt)
     else:
         base_col = anp.reshape(la, (K, 1))
-    logA = anp.logaddexp(log_a + nce_base, log_1ma + base_col)     # (K, K)
-    eye = _eye(K)
-    diag_S = anp.diag(S)
-    joint = anp.sum(anp.where(eye, 0.0, anp.reshape(diag_S, (K, 1)) - logA)) / (K * (K - 1))
-    logA_diag = anp.reshape(anp.diag(logA), (K, 1))
-    marg = anp.exp(lme_offdiag(T - logA_diag))   # mean_{i != j} exp(S_ji - log A_ii)
-    return 1.0 + joint - marg
+    # one fused primitive (numpy forward, hand-written VJP); the same expression composed
+    # from the engine's primitives is _interpolated_fused.interpolated_composed (its oracle)
+    return interpolated_scores(S, base_col, log_a, log_1ma)
 
 
 def interpolated_cap(K, alpha):
