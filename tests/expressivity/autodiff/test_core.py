@@ -409,3 +409,34 @@ def test_mi_bound_patterns_gradients():
         g = grad(f)(S)
         assert np.all(np.isfinite(g))
         assert rel_error(g, numerical_grad(f, (S,))) < 1e-6
+
+
+def test_multi_argument_primitive_with_residual():
+    """A two-argument primitive f(x, y) = sum(exp(x) y) keeps exp(x) from its forward as a
+    residual: first-order VJPs receive it, VJPs under an outer trace receive None and use
+    their traced formula. Oracles: the closed forms exp(x) y, exp(x) and, second order,
+    d/dx sum(grad_x f * v) = exp(x) y v; also the binary fast path is not taken (it has no
+    residual)."""
+    from expressivity.autodiff import FusedVJP, primitive
+
+    seen = []
+
+    def res_fn(x, y):
+        e = np.exp(x)
+        return np.sum(e * y), e
+
+    def vjp(g, ans, argnums, x, y, _res=None):
+        seen.append(_res is not None)
+        e = anp.exp(x) if _res is None else _res
+        return [(g * e * y) if i == 0 else (g * e) for i in argnums]
+
+    f = primitive(lambda x, y: res_fn(x, y)[0], "expdot", vjp_table=FusedVJP(vjp), with_residual=res_fn)
+    x, y, v = np.array([0.3, -1.2]), np.array([2.0, 0.5]), np.array([1.5, -0.7])
+    gx, gy = grad(f, (0, 1))(x, y)
+    np.testing.assert_allclose(gx, np.exp(x) * y, rtol=1e-15)
+    np.testing.assert_allclose(gy, np.exp(x), rtol=1e-15)
+    assert seen == [True]
+    hv = grad(lambda x: anp.sum(grad(f)(x, y) * v))(x)
+    np.testing.assert_allclose(hv, np.exp(x) * y * v, rtol=1e-14)
+    assert False in seen[1:]
+    assert f(x, y) == pytest.approx(np.sum(np.exp(x) * y), rel=1e-15)
