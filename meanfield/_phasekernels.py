@@ -128,6 +128,23 @@ def _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8):
 
 
 @numba.njit(cache=True)
+def _marginal_divergent(sw, sb, ds, V, qn, d_lim):
+    """At sigma_w2 lim E[phi'^2] = 1 (to rounding; elu, softplus at sigma_w2 = 2) the map's
+    slope tends to 1 and its gap G = sw V(q) + sb - q to a constant, G ~ G_inf + c / sqrt(q).
+    Given G > 0 up to the table's end (q = 1e6): divergent (linearly) when G is not falling
+    over the last factor 4 in q, or when G_inf = 2 G(q) - G(q/4) exceeds a tenth of the last
+    drop (softplus: the neglected O(1/q) term is ~1 % of it at q = 1e6); else
+    undecided (the pointwise solver goes on)."""
+    if abs(sw * d_lim - 1.0) > 1e-12:
+        return False
+    n = V.shape[0]
+    k = int(round(math.log(4.0) / ds))
+    g1 = sw * V[n - 1] + sb - qn[n - 1]
+    g0 = sw * V[n - 1 - k] + sb - qn[n - 1 - k]
+    return g1 > 0.0 and (g1 >= g0 or 2.0 * g1 - g0 > 0.1 * (g0 - g1))
+
+
+@numba.njit(cache=True)
 def _interp_b(A, i0, w, k_from, k_to, b):
     for k in range(k_from, k_to + 1):
         acc = 0.0
@@ -284,9 +301,10 @@ def _point(pi, pj, sw, sb, eps_prev, q0, s0, ds, V, D, Wt, qn, sm0, dsm, A, tail
                 out[pi, pj, 3] = math.inf if slope == 1.0 else -1.0 / math.log(slope)
                 out[pi, pj, 4] = math.inf if chi == 1.0 else -1.0 / math.log(chi)
                 return -1.0
-            if qs == math.inf and sw * d_lim > 1.0:
+            if qs == math.inf and (sw * d_lim > 1.0 or _marginal_divergent(sw, sb, ds, V, qn, d_lim)):
                 # G > 0 at every table node up to q = 1e6 and the asymptotic slope of the
-                # length map, sigma_w2 lim E[phi'^2], exceeds 1: divergent, as maps.q_star decides
+                # length map, sigma_w2 lim E[phi'^2], exceeds 1 (or equals 1 with G not
+                # falling): divergent, as maps.q_star decides
                 out[pi, pj, 0] = math.inf
                 out[pi, pj, 1] = sw * d_lim
                 for k in range(2, 5):

@@ -50,6 +50,16 @@ def length_map(q, activation, sigma_w2, sigma_b2):
     return _broadcast(lambda q_, w_, b_: w_ * kernels.one_d(act, "V", q_) + b_, q, w, b)
 
 
+def _marginal_diverges(g_lo, g_hi, ratio=2.0):
+    """Gap G(q) at q/ratio and q, slope 1 (see _q_star_scalar): G > 0 and not falling, or
+    G_inf = G(q) - (G(q/r) - G(q)) / (sqrt(r) - 1) > (G(q/r) - G(q)) / 2 (margin for the O(1/q)
+    term the extrapolation neglects: ~10 % of the drop for softplus at q = 1e4)."""
+    if not g_hi > 0.0:
+        return False
+    drop = g_lo - g_hi
+    return drop <= 0.0 or g_hi - drop / (math.sqrt(ratio) - 1.0) > 0.5 * drop
+
+
 def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
     if act.closed_form in ("relu", "linear"):  # V(q) = kappa q: q* in closed form
         kappa = 0.5 if act.closed_form == "relu" else 1.0
@@ -66,14 +76,19 @@ def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
     if g0 > 0.0:  # the map increases q: the limit is the first root above q0, or inf
         lo, hi = q0, max(2.0 * q0, 1e-8)
         growth = None
-        while gap(hi) > 0.0:
+        g_lo, g_hi = g0, gap(hi)
+        while g_hi > 0.0:
             lo, hi = hi, 2.0 * hi
+            g_lo, g_hi = g_hi, gap(hi)
             if hi > Q_ASYMPTOTIC:
                 # V(q) ~ kappa q for large q (kappa = 0 for bounded phi): a slope
-                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX
+                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX. At a slope
+                # of 1 (to rounding; elu, softplus at sigma_w2 = 2) the gap tends to a
+                # constant, G ~ G_inf + c / sqrt(q): a positive gap that is not falling, or
+                # whose limit G_inf (from q/2 and q) is clearly positive, diverges (linearly)
                 if growth is None:
                     growth = w * _d_limit(act)
-                if growth > 1.0:
+                if growth > 1.0 or (abs(growth - 1.0) <= 1e-12 and _marginal_diverges(g_lo, g_hi)):
                     return math.inf
             if hi > Q_MAX:
                 return math.inf

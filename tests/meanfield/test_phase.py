@@ -138,3 +138,61 @@ def test_kinked_near_critical_band_takes_the_fast_path(name):
                 xi_c = mf.depth_scales(name, wi, bj)[1]
                 tol = 1e-7 if abs(chi - 1.0) > 1e-2 else 1e-5
                 assert abs(pd.xi_c[i, 0] - xi_c) <= tol * xi_c, (wi, bj, chi)
+
+
+def _elu_gap_closed_form(q, sigma_b2):
+    """q' - q at sigma_w2 = 2 for elu (alpha = 1), in closed form: with h ~ N(0, q),
+    E[phi^2] = q/2 + E[(e^h - 1)^2; h < 0] and E[e^{a h}; h < 0] = e^{a^2 q / 2} Phi(-a sqrt q)."""
+    from scipy.special import log_ndtr
+
+    def m(a):
+        return math.exp(a * a * q / 2 + log_ndtr(-a * math.sqrt(q)))
+
+    return 2.0 * (m(2.0) - 2.0 * m(1.0) + 0.5) + sigma_b2
+
+
+@pytest.mark.parametrize("name", ["elu", "softplus"])
+def test_marginal_sigma_w2_two_is_decided_divergent_in_the_table(name):
+    """At sigma_w2 = 2 exactly, sigma_w2 lim E[phi'^2] = 1 for elu and softplus: the slope of
+    the length map tends to 1 and the grid row used to go to direct quadrature, doubling q out
+    to 1e9 (~5 s a point; 318 s for a 64 x 64 elu diagram). Oracles that the map diverges
+    (q' - q > 0 for every q, so no fixed point above q0 = 1): for elu the closed form
+    q' - q = 2 E[(e^h - 1)^2; h < 0] + sigma_b2 > 0 (checked here from q = 1e-2 to 1e8); for
+    softplus, softplus(h) > max(h, 0) gives E[phi^2] > q / 2, so q' - q > sigma_b2 >= 0.
+    chi1 is then sigma_w2 / 2 = 1. The b = 0 softplus point is left to the pointwise solver
+    (its gap falls to 0 like 1/sqrt(q), which the table cannot tell from a root beyond it)."""
+    b = np.array([0.0, 0.05, 0.5, 4.0]) if name == "elu" else np.array([0.05, 0.5, 4.0])
+    if name == "elu":
+        for bj in b:
+            assert all(_elu_gap_closed_form(q, bj) > 0 for q in np.logspace(-2, 8, 41))
+    pd = mf.phase_diagram(name, np.array([1.5, 2.0, 2.5]), b)
+    assert pd.n_fallback == 0
+    assert np.all(np.isinf(pd.q_star[1:])) and np.all(np.isfinite(pd.q_star[0]))
+    np.testing.assert_allclose(pd.chi1[1], 1.0, rtol=1e-12)
+    assert mf.q_star(name, 2.0, 0.5) == math.inf
+
+
+def test_marginal_rule_keeps_finite_roots_of_a_rising_gap():
+    """gelu at sigma_w2 = 2 also has slope -> 1, with a gap ~ sigma_b2 - c / sqrt(q) that
+    rises to sigma_b2 at large q. At sigma_b2 = 0.05 the gap is negative at q0 = 1, so q* is
+    the finite root below q0; at sigma_b2 = 0.5 it is positive at every q: divergent.
+    Oracles: brentq on sigma_w2 V(q) + sigma_b2 - q with V by adaptive quadrature
+    (scipy.integrate.quad), and the sign of that gap from q = 1e-3 to 1e6."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    act = mf.get_activation("gelu")
+
+    def gap(q, b):
+        s = math.sqrt(q)
+        f = lambda z: act.phi(s * z) ** 2 * norm.pdf(z)  # noqa: E731
+        return 2.0 * (quad(f, -40, 0, epsabs=0, epsrel=1e-13, limit=400)[0]
+                      + quad(f, 0, 40, epsabs=0, epsrel=1e-13, limit=400)[0]) + b - q
+
+    pd = mf.phase_diagram("gelu", np.array([2.0]), np.array([0.05, 0.5]))
+    assert pd.n_fallback == 0
+    ref = brentq(gap, 1e-3, 1.0, args=(0.05,), xtol=1e-14, rtol=1e-13)
+    assert pd.q_star[0, 0] == pytest.approx(ref, rel=1e-8)
+    assert all(gap(q, 0.5) > 0 for q in np.logspace(-3, 6, 19))
+    assert pd.q_star[0, 1] == math.inf
