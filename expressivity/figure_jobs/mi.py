@@ -2,8 +2,8 @@
 
 Full settings are the paper's: staircase 2, 4, 6, 8, 10 nats with 4000 steps each, batch 64,
 Adam 5e-4, 2 x 256 ReLU critics with 32-d embeddings (separable) and the concat critic on
-all K^2 pairs, d = 20. One separable staircase (7 estimators x 20 000 steps) is ~12 CPU-minutes;
-one concat staircase ~70-80 CPU-minutes (each step is three 4096 x 256 x 256 float32 products,
+all K^2 pairs, d = 20. One separable staircase (7 estimators x 20 000 steps) is ~10 CPU-minutes;
+one concat staircase ~75-95 CPU-minutes (each step is three 4096 x 256 x 256 float32 products,
 at the speed of hand-written numpy). Every estimator's run is cached in ``cache_dir`` (one
 atomically written file each), so an interrupted job resumes.
 """
