@@ -56,7 +56,11 @@ def _start(tmp_path, name, pause):
     markers.mkdir()
     root = str(Path(expressivity.__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), root]), OMP_NUM_THREADS="1")
-    code = f"import {name} as m; m.main({str(tmp_path / 'store')!r}, {str(markers)!r}, {pause})"
+    # (a test run started in the background by a non-interactive shell inherits SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler: restore it, as a
+    # terminal's foreground process has it)
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            f"import {name} as m; m.main({str(tmp_path / 'store')!r}, {str(markers)!r}, {pause})")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return proc, markers
