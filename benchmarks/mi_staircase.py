@@ -54,8 +54,7 @@ def _run_one(args):
 def staircase(critic, steps_per_level, jobs, cache_dir=None):
     names = mi.PAPER_ESTIMATORS
     # longest first, one task at a time, so the workers finish together (as staircase_runs)
-    ordered = sorted(names, key=lambda n: -figures._relative_cost(n))
-    tasks = [(n, critic, steps_per_level, cache_dir) for n in ordered]
+    tasks = [(n, critic, steps_per_level, cache_dir) for n in figures.longest_first(names)]
     t0 = time.perf_counter()
     if jobs > 1:
         import multiprocessing as mp

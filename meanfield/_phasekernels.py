@@ -128,20 +128,30 @@ def _solve_q(sw, sb, q0, s0, ds, V, Wt, qn, w8):
 
 
 @numba.njit(cache=True)
-def _marginal_divergent(sw, sb, ds, V, qn, d_lim):
+def marginal_diverges(g_lo, g_hi, ratio, margin):
     """At sigma_w2 lim E[phi'^2] = 1 (to rounding; elu, softplus at sigma_w2 = 2) the map's
     slope tends to 1 and its gap G = sw V(q) + sb - q to a constant, G ~ G_inf + c / sqrt(q).
-    Given G > 0 up to the table's end (q = 1e6): divergent (linearly) when G is not falling
-    over the last factor 4 in q, or when G_inf = 2 G(q) - G(q/4) exceeds a tenth of the last
-    drop (softplus: the neglected O(1/q) term is ~1 % of it at q = 1e6); else
-    undecided (the pointwise solver goes on)."""
+    From G at q / ratio and q: divergent (linearly) when G > 0 and not falling, or when
+    G_inf = G(q) - (G(q/r) - G(q)) / (sqrt(r) - 1) exceeds ``margin`` times the drop (room for
+    the O(1/q) term the extrapolation neglects); else undecided. Shared by the compiled
+    solver and :func:`meanfield.maps.q_star`."""
+    if not g_hi > 0.0:
+        return False
+    drop = g_lo - g_hi
+    return drop <= 0.0 or g_hi - drop / (math.sqrt(ratio) - 1.0) > margin * drop
+
+
+@numba.njit(cache=True)
+def _marginal_divergent(sw, sb, ds, V, qn, d_lim):
+    """The marginal rule at the table's end (q = 1e6, over its last factor 4 in q; margin 0.1:
+    for softplus the neglected O(1/q) term is ~1 % of the drop there)."""
     if abs(sw * d_lim - 1.0) > 1e-12:
         return False
     n = V.shape[0]
     k = int(round(math.log(4.0) / ds))
     g1 = sw * V[n - 1] + sb - qn[n - 1]
     g0 = sw * V[n - 1 - k] + sb - qn[n - 1 - k]
-    return g1 > 0.0 and (g1 >= g0 or 2.0 * g1 - g0 > 0.1 * (g0 - g1))
+    return marginal_diverges(g0, g1, 4.0, 0.1)
 
 
 @numba.njit(cache=True)

@@ -50,14 +50,12 @@ def length_map(q, activation, sigma_w2, sigma_b2):
     return _broadcast(lambda q_, w_, b_: w_ * kernels.one_d(act, "V", q_) + b_, q, w, b)
 
 
-def _marginal_diverges(g_lo, g_hi, ratio=2.0):
-    """Gap G(q) at q/ratio and q, slope 1 (see _q_star_scalar): G > 0 and not falling, or
-    G_inf = G(q) - (G(q/r) - G(q)) / (sqrt(r) - 1) > (G(q/r) - G(q)) / 2 (margin for the O(1/q)
-    term the extrapolation neglects: ~10 % of the drop for softplus at q = 1e4)."""
-    if not g_hi > 0.0:
-        return False
-    drop = g_lo - g_hi
-    return drop <= 0.0 or g_hi - drop / (math.sqrt(ratio) - 1.0) > 0.5 * drop
+def _marginal_diverges(g_lo, g_hi):
+    """The marginal-slope rule (:func:`meanfield._phasekernels.marginal_diverges`) for G at q/2
+    and q; margin 0.5 (the neglected O(1/q) term is ~10 % of the drop for softplus at q = 1e4)."""
+    from ._phasekernels import marginal_diverges
+
+    return marginal_diverges(g_lo, g_hi, 2.0, 0.5)
 
 
 def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:

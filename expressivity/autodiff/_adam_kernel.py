@@ -3,8 +3,9 @@
 The numpy form of the update walks the parameters about twelve times (g^2, v, m, sqrt, divide,
 ...); for the 0.4 M-parameter critic + baseline of the MI benchmark that is a third of a
 training step. This kernel does the same float arithmetic, in the same order and the same
-dtype (every scalar is passed in the buffer's dtype, as ``AdamInPlace._update`` uses them), in one read-only pass for the NaN check
-and one pass for the update, so its result is bit-identical to the numpy form.
+dtype (every scalar is passed in the buffer's dtype, as ``AdamInPlace._update`` uses them),
+in one read-only pass for the NaN check and one pass for the update, so its result is
+bit-identical to the numpy form.
 
 Imported lazily: ``import expressivity.autodiff`` does not import numba.
 """

@@ -50,7 +50,10 @@ def interpolated_composed(S, base_col, log_a, log_1ma):
 
 def _logaddexp(a, b):
     """log(e^a + e^b) = max + log(1 + e^-|a - b|) with vectorised exp and log (numpy's
-    logaddexp is a scalar loop, ~5x slower on float32); -inf arguments allowed."""
+    logaddexp is a scalar loop, ~5x slower on float32; log1p is not vectorised either);
+    -inf arguments allowed. Accurate in absolute terms only (e^-|d| below the rounding of 1
+    is lost), which is all logA needs here: it enters I_alpha only through differences.
+    ``anp.logaddexp`` and ``softplus`` keep numpy's form for their relative accuracy."""
     m = np.maximum(a, b)
     d = a - b
     with np.errstate(invalid="ignore"):  # (a = b = -inf: NaN, replaced by m below)

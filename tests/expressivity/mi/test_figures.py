@@ -87,6 +87,6 @@ def test_optimal_critic_stats_nwj_unbiased():
 def test_staircase_schedules_baseline_estimators_first():
     """The four estimators with the 2 x 512 MLP baseline (measured ~2.5x the per-step cost of
     the others) are submitted first, so two workers finish within one short run of each other."""
-    order = sorted(mi.PAPER_ESTIMATORS, key=lambda n: -figures._relative_cost(n))
+    order = figures.longest_first(mi.PAPER_ESTIMATORS)
     assert set(order[:4]) == {"tuba", "alpha=0.01", "alpha=0.5", "alpha=0.99"}
     assert order[3] == "tuba" and order[-1] == "infonce"
