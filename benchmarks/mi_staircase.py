@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 from expressivity import mi  # noqa: E402
 from expressivity.autodiff import optim, tree_leaves  # noqa: E402
-from expressivity.mi import figures  # noqa: E402
+from expressivity.papers import poole2019_bounds as figures  # noqa: E402
 from expressivity.mi.train import _make_step  # noqa: E402
 
 FULL_STEPS = 4000

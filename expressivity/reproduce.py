@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import inspect
 import json
 import os
@@ -24,22 +23,13 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .figure_jobs import FigureJob, all_jobs
+from .papers import FigureJob, all_jobs, stamp_quick
 
 MANIFEST = ".manifest.json"
 
 
-# where and how visibly cells run; never what a figure shows, so not part of its key
-_NOT_SETTINGS = ("executor", "progress")
-
-
 def _job_key(job: FigureJob, quick: bool) -> str:
-    kwargs = {k: v for k, v in job.kwargs(quick).items() if k not in _NOT_SETTINGS}
-    payload = json.dumps(
-        {"target": job.target, "kwargs": kwargs, "quick": quick, "version": __version__},
-        sort_keys=True, default=repr,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return job.key(quick)
 
 
 def _read_manifest(out: Path) -> dict:
@@ -103,7 +93,7 @@ def run(out: str | os.PathLike = "figures", quick: bool = False, only: list[str]
             paths.append(path)
             continue
         kwargs = job.kwargs(quick)
-        function = job.function()
+        function = job.resolve()
         if job.uses_cache:
             kwargs["cache_dir"] = str(out / ".cache" / job.name)
             if _accepts(function, "progress"):
@@ -112,6 +102,8 @@ def run(out: str | os.PathLike = "figures", quick: bool = False, only: list[str]
             kwargs["executor"] = executor
         t0 = time.perf_counter()
         fig = function(**kwargs)
+        if quick:
+            stamp_quick(fig)
         _write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
         plt.close(fig)
         manifest[job.name] = {"key": key, "seconds": round(time.perf_counter() - t0, 2),

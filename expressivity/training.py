@@ -13,17 +13,41 @@ The loop shows a tqdm progress bar (with the latest recorded values as postfix),
 scalars per step into preallocated arrays, and is interruption safe: a KeyboardInterrupt ends
 the loop after the last completed step and returns the partial history (``interrupt="raise"``
 re-raises after closing the bar). Nothing here knows about models or losses.
+
+Every training entry point of the package runs its loop inside :func:`blas_threads`: small
+matrices are slower with several BLAS threads, and on a loaded machine OpenBLAS threads that
+busy-wait made 1000 MI steps take 62 s instead of 1.5 s. The default is one thread; pass
+``threads=None`` to a trainer to leave the BLAS pools as they are.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["History", "run_steps"]
+__all__ = ["History", "run_steps", "blas_threads"]
+
+
+@contextlib.contextmanager
+def blas_threads(threads: int | None = 1) -> Iterator[None]:
+    """Limit BLAS/OpenMP thread pools to ``threads`` inside the block (threadpoolctl).
+
+    ``None`` leaves them untouched. The limits are restored on exit, also after an exception
+    or a KeyboardInterrupt.
+    """
+    if threads is None:
+        yield
+        return
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be None (leave BLAS alone) or an integer >= 1, got {threads!r}")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        yield
 
 
 @dataclass

@@ -16,16 +16,19 @@ __version__ = "0.1.0"
 
 from .activations import BUILTIN_NAMES, Activation, get_activation
 from .critical import critical_line, critical_sigma_w2
-from .depth import depth_scales, gradient_depth_scale
+from .depth import depth_scales, gradient_depth_scale, gradient_factor, trainable_depth
 from .geometry import CurveTheory, curve_theory
-from .maps import c_star, chi1, chi2, correlation_map, length_map, q_star
+from .maps import (c_dynamics, c_star, chi1, chi2, correlation_map, iterations_to_converge,
+                   length_map, q_dynamics, q_star)
 
 __all__ = [
     "Activation", "BUILTIN_NAMES", "get_activation",
     "length_map", "q_star", "correlation_map", "c_star", "chi1", "chi2",
-    "depth_scales", "gradient_depth_scale", "critical_sigma_w2", "critical_line",
+    "q_dynamics", "c_dynamics", "iterations_to_converge",
+    "depth_scales", "gradient_depth_scale", "trainable_depth", "gradient_factor",
+    "critical_sigma_w2", "critical_line",
     "curve_theory", "CurveTheory",
 ]
-from .phase import PhaseDiagram, phase_diagram  # noqa: E402
+from .phase import PhaseDiagram, phase_diagram, phase_diagram_pointwise  # noqa: E402
 
-__all__ += ["phase_diagram", "PhaseDiagram"]
+__all__ += ["phase_diagram", "phase_diagram_pointwise", "PhaseDiagram"]

@@ -37,3 +37,10 @@ def variances(sigma_w2, sigma_b2) -> tuple[np.ndarray, np.ndarray]:
 def scalar_or_array(x: np.ndarray):
     """Return a Python float for 0-d results, the array otherwise."""
     return float(x) if np.ndim(x) == 0 else x
+
+
+def positive_int(name: str, n) -> int:
+    """An integer (not bool) >= 1; ValueError naming ``name`` otherwise."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {n!r}")
+    return int(n)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from . import kernels
-from ._validate import variances
+from ._validate import positive_int, variances
 from .activations import get_activation
 from .maps import _broadcast, _c_star_scalar, q_star
 
@@ -63,3 +63,23 @@ def gradient_depth_scale(activation, sigma_w2, sigma_b2, q0=1.0):
     with np.errstate(divide="ignore"):
         out = np.where(c1 == 1.0, np.inf, -1.0 / np.log(np.where(c1 == 1.0, 2.0, c1)))
     return float(out) if out.ndim == 0 else out
+
+
+def trainable_depth(activation, sigma_w2, sigma_b2, factor=6.0):
+    """factor * xi_c: Schoenholz et al.'s (2017, Sec. 5) empirical limit of trainable depth.
+
+    Networks deeper than about 6 xi_c (the correlation depth scale at (q*, c*)) fail to
+    train; on the critical line xi_c and hence the trainable depth diverge.
+    """
+    return factor * np.asarray(depth_scales(activation, sigma_w2, sigma_b2)[1])
+
+
+def gradient_factor(activation, sigma_w2, sigma_b2, depth):
+    """chi1^(L-l) for l = 1..L: the backpropagated gradient variance at layer l relative to the
+    last layer, q~^l = q~^L chi1^(L-l) (Schoenholz et al. 2017, Eq. 13). Shape (L,) + w/b shape."""
+    depth = positive_int("depth", depth)
+    from .maps import chi1
+
+    c1 = np.asarray(chi1(activation, sigma_w2, sigma_b2), dtype=float)
+    l = np.arange(1, depth + 1).reshape((depth,) + (1,) * c1.ndim)
+    return c1 ** (depth - l)

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from . import kernels
-from ._validate import as_array, scalar_or_array, variances
+from ._validate import as_array, positive_int, scalar_or_array, variances
 from .activations import Activation, get_activation
 
 Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
@@ -240,6 +240,65 @@ def c_star(activation, sigma_w2, sigma_b2, q0=1.0):
     w, b = variances(sigma_w2, sigma_b2)
     qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
     return _broadcast(lambda w_, b_, q_: _c_star_scalar(act, w_, b_, q_), w, b, qq)
+
+# ---- iterating the maps (Poole et al. 2016, Figs. 1-2; Schoenholz et al. 2017, Fig. 2) --------
+
+
+def q_dynamics(activation, sigma_w2, sigma_b2, q0, n_layers):
+    """q^0 = q0, q^l = sigma_w2 V(q^{l-1}) + sigma_b2 for l < n_layers (Poole Eq. 3).
+
+    Returns an array of shape (n_layers,) + broadcast shape of the arguments.
+    """
+    n_layers = positive_int("n_layers", n_layers)
+    q = np.asarray(np.broadcast_arrays(np.asarray(q0, float), np.asarray(sigma_w2, float),
+                                       np.asarray(sigma_b2, float))[0], dtype=float)
+    out = [q]
+    for _ in range(n_layers - 1):
+        out.append(np.asarray(length_map(out[-1], activation, sigma_w2, sigma_b2), dtype=float))
+    return np.stack(out)
+
+
+def c_dynamics(activation, sigma_w2, sigma_b2, c0, n_layers):
+    """c^0 = c0, c^l = correlation map at q* (Poole Eq. 5), shape (n_layers,) + broadcast shape.
+
+    Both inputs are taken to sit at q* already (Poole's and Schoenholz's convention).
+    """
+    n_layers = positive_int("n_layers", n_layers)
+    c = np.asarray(np.broadcast_arrays(np.asarray(c0, float), np.asarray(sigma_w2, float),
+                                       np.asarray(sigma_b2, float))[0], dtype=float)
+    qs = q_star(activation, sigma_w2, sigma_b2)
+    out = [c]
+    for _ in range(n_layers - 1):
+        out.append(np.asarray(correlation_map(out[-1], activation, sigma_w2, sigma_b2, q=qs), dtype=float))
+    return np.stack(out)
+
+
+def iterations_to_converge(activation, sigma_w2, sigma_b2, q0=1.0, rtol=0.01, max_iter=200, qstar=None):
+    """Fewest applications l of the length map with |q^l - q*| <= rtol q*, starting at q^0 = q0.
+
+    Poole et al. 2016, Fig. 1D (there: within 1 % of q*). 0 where q0 is already within
+    tolerance; NaN where q* is 0 or infinite or the map needs more than ``max_iter`` steps.
+    ``qstar`` may pass precomputed fixed points (e.g. from a phase diagram) of the same
+    broadcast shape. Broadcasts over ``sigma_w2``, ``sigma_b2`` and ``q0``.
+    """
+    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+        raise ValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    max_iter = positive_int("max_iter", max_iter)
+    w, b, q = (np.array(a, dtype=float) for a in np.broadcast_arrays(
+        np.asarray(sigma_w2, float), np.asarray(sigma_b2, float), np.asarray(q0, float)))
+    qs = np.asarray(q_star(activation, w, b, q) if qstar is None else qstar, dtype=float)
+    qs = np.broadcast_to(qs, w.shape)
+    n = np.full(w.shape, np.nan)
+    ok = np.isfinite(qs) & (qs > 0)
+    todo = ok.copy()
+    for it in range(max_iter + 1):
+        done = todo & (np.abs(q - qs) <= rtol * qs)
+        n[done] = it
+        todo &= ~done
+        if not todo.any() or it == max_iter:
+            break
+        q[todo] = length_map(q[todo], activation, w[todo], b[todo])
+    return float(n) if n.ndim == 0 else n
 
 
 def _brentq():

@@ -54,31 +54,10 @@ class PhaseDiagram:
 
     def plot(self, field: str = "chi1", ax=None, stds: bool = False, critical_line: bool = True,
              log: bool | None = None, cmap: str = "viridis"):
-        """Heat map of one field with the chi1 = 1 line; ``stds`` labels axes in sigma_w, sigma_b."""
-        import matplotlib.pyplot as plt
-        from matplotlib import colors
+        """Heat map of one field with the chi1 = 1 line (see :func:`meanfield.figures.plot_phase_diagram`)."""
+        from .figures import plot_phase_diagram
 
-        if field not in self.FIELDS:
-            raise ValueError(f"field must be one of {self.FIELDS}, got {field!r}")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4.2, 3.4))
-        x = np.sqrt(self.sigma_b2) if stds else self.sigma_b2
-        y = np.sqrt(self.sigma_w2) if stds else self.sigma_w2
-        z = np.asarray(getattr(self, field), dtype=float)
-        finite = z[np.isfinite(z)]
-        if log is None:
-            log = field in ("q_star", "xi_q", "xi_c") and finite.size and finite.min() > 0
-        norm = None
-        if log and finite.size:
-            norm = colors.LogNorm(vmin=max(finite.min(), 1e-3), vmax=finite.max())
-        mesh = ax.pcolormesh(x, y, np.ma.masked_invalid(z), shading="auto", cmap=cmap, norm=norm)
-        ax.figure.colorbar(mesh, ax=ax, label=field)
-        if critical_line and np.nanmax(self.chi1) > 1 > np.nanmin(self.chi1):
-            ax.contour(x, y, self.chi1, levels=[1.0], colors="w", linewidths=1.5)
-        ax.set_xlabel(r"$\sigma_b$" if stds else r"$\sigma_b^2$")
-        ax.set_ylabel(r"$\sigma_w$" if stds else r"$\sigma_w^2$")
-        ax.set_title(f"{self.activation}: {field}")
-        return ax
+        return plot_phase_diagram(self, field, ax=ax, stds=stds, critical_line=critical_line, log=log, cmap=cmap)
 
 
 def _pointwise(act, w: float, b: float, q0: float):
@@ -134,3 +113,36 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
         out[i, j] = _pointwise(act, float(W[i, j]), float(B[i, j]), q0)
     fields = [out[..., k] for k in range(5)]
     return PhaseDiagram(act.name, w, b, *fields, n_fallback=len(todo))
+
+
+def phase_diagram_pointwise(activation, sigma_w2, sigma_b2, fields=PhaseDiagram.FIELDS, q0: float = 1.0) -> PhaseDiagram:
+    """A :class:`PhaseDiagram` from the pointwise functions (:func:`q_star`, :func:`chi1`,
+    :func:`c_star`, :func:`depth_scales`), without building the activation's tables.
+
+    For tiny grids (quick figures, a machine whose table cache is cold); fields not named in
+    ``fields`` are left NaN. :func:`phase_diagram` is the fast path for anything larger.
+    """
+    from .depth import depth_scales
+    from .maps import c_star, chi1, q_star
+
+    act = get_activation(activation)
+    w = as_array("sigma_w2", sigma_w2, 0.0)
+    b = as_array("sigma_b2", sigma_b2, 0.0)
+    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
+        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
+    unknown = set(fields) - set(PhaseDiagram.FIELDS)
+    if unknown:
+        raise ValueError(f"fields must be among {PhaseDiagram.FIELDS}; got {sorted(unknown)}")
+    W, B = np.meshgrid(w, b, indexing="ij")
+    qs = np.asarray(q_star(act, W, B, q0), dtype=float)
+    f = {k: np.full(W.shape, np.nan) for k in PhaseDiagram.FIELDS}
+    f["q_star"] = qs
+    fin = np.isfinite(qs)
+    if "chi1" in fields or "c_star" in fields:
+        f["chi1"][fin] = chi1(act, W[fin], B[fin], q=qs[fin])
+    if "c_star" in fields:
+        f["c_star"][fin] = c_star(act, W[fin], B[fin], q0)
+    if "xi_q" in fields or "xi_c" in fields:
+        xq, xc = depth_scales(act, W[fin], B[fin], q0)
+        f["xi_q"][fin], f["xi_c"][fin] = xq, xc
+    return PhaseDiagram(act.name, w, b, **f)

@@ -4,7 +4,7 @@ objectives side by side (Poole et al. 2016), ALI vs GAN on the 25-mode grid (Dum
 notebook ``notebooks/gan_objectives_unrolled.ipynb`` call them.
 
 Long runs are stored per cell (one verified sweep cell per (experiment, K or objective or
-model, seed, settings), see :mod:`expressivity._ensembles`): an interrupted figure job
+model, seed, settings), see :mod:`expressivity.sweep.ensembles`): an interrupted figure job
 resumes where it stopped when called again with the same ``cache_dir``.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 
-from .._ensembles import run_one
+from ..sweep import run_one
 from . import data as _data
 from .experiments import grid_experiment, train_gan
 

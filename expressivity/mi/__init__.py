@@ -10,7 +10,7 @@
 
 Bounds (:mod:`.bounds`), critics (:mod:`.critics`), baselines (:mod:`.baselines`), the
 correlated-Gaussian benchmark (:mod:`.data`), training and evaluation (:mod:`.train`) and the
-paper's figures (:mod:`.figures`, imported lazily).
+paper's figures (:mod:`expressivity.papers.poole2019_bounds`).
 """
 from .bounds import (  # noqa: F401
     ba, check_scores, dv, infonce, interpolated, interpolated_cap, js, js_objective, lme_offdiag,

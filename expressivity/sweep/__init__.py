@@ -11,9 +11,11 @@
 Results are stored one file per cell, written atomically and verified on read; running the
 same sweep again computes only what is missing or corrupt. Modules: :mod:`.grid` (the grid
 and its checks), :mod:`.store` (cell files), :mod:`.labelled` (the result array),
-:mod:`.run` (executors, resume, progress), :mod:`.phase_tiles` (a phase diagram too large
-for one call, computed tile by tile).
+:mod:`.run` (executors, resume, progress), :mod:`.ensembles` (named groups of cells under one
+cache directory: what the figures use), :mod:`.phase_tiles` (a phase diagram too large for
+one call, computed tile by tile).
 """
+from .ensembles import ensemble, run_one, run_rows
 from .grid import Grid, check_call
 from .labelled import LabelledArray
 from .phase_tiles import tiled_phase_diagram
@@ -21,4 +23,5 @@ from .run import INPROCESS, CorruptCellWarning, IncompleteSweep, SweepError, loa
 from .store import CorruptCell, Store
 
 __all__ = ["Grid", "check_call", "LabelledArray", "run", "load", "missing", "Store", "CorruptCell",
-           "CorruptCellWarning", "IncompleteSweep", "SweepError", "INPROCESS", "tiled_phase_diagram"]
+           "CorruptCellWarning", "IncompleteSweep", "SweepError", "INPROCESS", "tiled_phase_diagram",
+           "ensemble", "run_rows", "run_one"]

@@ -44,3 +44,20 @@ def test_check_finite_and_bad_arguments():
         run_steps(lambda i: 1.0, 1, interrupt="maybe")
     with pytest.raises(TypeError, match="step"):
         run_steps(3, 1)
+
+
+def test_blas_threads_limits_inside_and_restores_after():
+    """Oracle: threadpoolctl's own report of the BLAS pools' thread counts."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from expressivity.training import blas_threads
+
+    before = [p["num_threads"] for p in threadpoolctl.threadpool_info()]
+    with blas_threads(1):
+        assert all(p["num_threads"] == 1 for p in threadpoolctl.threadpool_info())
+    assert [p["num_threads"] for p in threadpoolctl.threadpool_info()] == before
+    with blas_threads(None):
+        assert [p["num_threads"] for p in threadpoolctl.threadpool_info()] == before
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            with blas_threads(bad):
+                pass

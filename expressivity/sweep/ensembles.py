@@ -1,8 +1,8 @@
-"""Figure ensembles as sweeps: where their cells are stored and how they run.
+"""Ensembles as sweeps: named groups of cells under one cache directory, or a throw-away store.
 
-A figure that overlays or averages many simulations states each one as a cell function of
-named parameters (module level, so it can run in worker processes) and runs the cells with
-:func:`expressivity.sweep.run`. :func:`run_ensemble` picks the store: ``<cache_dir>/<name>``
+A figure (or any study) that overlays or averages many simulations states each one as a cell
+function of named parameters (module level, so it can run in worker processes) and runs the
+cells with :func:`expressivity.sweep.run`. :func:`ensemble` picks the store: ``<cache_dir>/<name>``
 when the figure command passes a cache directory, so an interrupted figure resumes cell by
 cell (finished cells are verified and reused, only missing or corrupt ones are computed);
 with ``cache_dir=None`` a temporary directory that is removed once the results are loaded.
@@ -18,21 +18,25 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .grid import Grid
+from .run import run
+from .store import Store
 
-def run_ensemble(name: str, fn: Callable, grid, cache_dir, *, fixed: Mapping[str, Any] | None = None,
+__all__ = ["ensemble", "run_rows", "run_one"]
+
+
+def ensemble(name: str, fn: Callable, grid, cache_dir, *, fixed: Mapping[str, Any] | None = None,
                  executor: Any = None, progress: bool = False):
-    """``sweep.run(fn, grid, <cache_dir>/<name>, ...)``; a throw-away store if ``cache_dir`` is None.
+    """``run(fn, grid, <cache_dir>/<name>, ...)``; a throw-away store if ``cache_dir`` is None.
 
     ``executor`` is as in :func:`expressivity.sweep.run` (None: local processes on all
     cores; ``"inprocess"``: this process). Returns the :class:`~expressivity.sweep.LabelledArray`.
     """
-    from . import sweep
-
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"{name}-") as tmp:
-            store = sweep.Store(Path(tmp) / name, fsync=False)  # never reused: no need to fsync
-            return sweep.run(fn, grid, store, fixed=fixed, executor=executor, progress=progress)
-    return sweep.run(fn, grid, Path(cache_dir) / name, fixed=fixed, executor=executor, progress=progress)
+            store = Store(Path(tmp) / name, fsync=False)  # never reused: no need to fsync
+            return run(fn, grid, store, fixed=fixed, executor=executor, progress=progress)
+    return run(fn, grid, Path(cache_dir) / name, fixed=fixed, executor=executor, progress=progress)
 
 
 def _plain(value: Any) -> Any:
@@ -53,14 +57,12 @@ def run_rows(name: str, fn: Callable, rows: Sequence[Mapping[str, Any]], cache_d
     Returns the LabelledArray with one dim ``"row"`` (in the order of ``rows``; its coords are
     the rows in JSON). Rows must be distinct mappings of numbers, bools or strings.
     """
-    from . import sweep
-
     labels = [json.dumps(dict(r), sort_keys=True, default=_plain) for r in rows]
-    grid = sweep.Grid(row=labels)
+    grid = Grid(row=labels)
     fixed = dict(fixed or {})
     if "fn" in fixed:
         raise ValueError("fixed must not contain 'fn' (the row function is passed as fn)")
-    return run_ensemble(name, _row_cell, grid, cache_dir, fixed={"fn": fn, **fixed},
+    return ensemble(name, _row_cell, grid, cache_dir, fixed={"fn": fn, **fixed},
                         executor=executor, progress=progress)
 
 

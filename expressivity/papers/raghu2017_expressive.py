@@ -1,40 +1,29 @@
-"""Raghu et al. (2017), random-network figures: trajectory growth, transitions vs length,
-activation regions in a 2-D input plane, dichotomies vs remaining depth and width.
+"""Raghu, Poole, Kleinberg, Ganguli & Sohl-Dickstein (2017), "On the Expressive Power of Deep
+Neural Networks" (ICML 2017, arXiv 1606.05336): settings and figures.
 
-Library functions returning matplotlib Figures (the notebook ``notebooks/raghu2017`` and
-``expressivity-figures`` call them). Trajectories are Raghu's circular arcs
-x(t) = cos(pi t/2) x0 + sin(pi t/2) x1 and lengths are measured on post-activations z^(d).
-Where ``meanfield`` provides ``chi1`` the mean-field rate sqrt(chi1)^d is drawn as well.
+Random networks: trajectory growth (Fig. 1), transitions against trajectory length (Fig. 2),
+activation regions in a 2-D input plane (Fig. 3), dichotomies against remaining depth and
+width (Figs. 4-5). Trajectories are Raghu's circular arcs x(t) = cos(pi t/2) x0 +
+sin(pi t/2) x1, lengths are measured exactly on post-activations z^(d), and the mean-field
+rate sqrt(chi1)^d from :mod:`meanfield` is drawn beside the paper's bound.
+Notebook: ``notebooks/raghu2017_expressive.ipynb``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._ensembles import run_ensemble, run_rows
-from .curves import arc
-from .networks import as_generator, random_network
-from .propagate import propagate_curve
-from .regions import dichotomies, walk_arc
+import meanfield as mf
+from meanfield.figures import pyplot
+
+from .. import sweep
+from ..curves import arc
+from ..networks import as_generator, random_network
+from ..propagate import propagate_curve
+from ..regions import dichotomies, walk_arc
+from . import FigureJob
 
 _COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink",
            "tab:gray", "tab:olive", "tab:cyan")
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _mean_field_chi1(activation, sigma_w2, sigma_b2):
-    """chi1 at q* from ``meanfield`` if it is installed with its theory, else None."""
-    try:
-        import meanfield as mf
-    except ImportError:
-        return None
-    if not hasattr(mf, "chi1"):
-        return None
-    return float(mf.chi1(activation, sigma_w2, sigma_b2))
 
 
 def hard_tanh_bound_base(sigma_w2, sigma_b2, k):
@@ -67,7 +56,7 @@ def fig_trajectory_length(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0)
 
     Curve i uses seed ``seed + i``; each curve is one sweep cell of :func:`trajectory_lengths`
     (stored under ``cache_dir``, resumable; run on ``executor`` as in :func:`expressivity.sweep.run`)."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
     d = np.arange(depth + 1)
     ratios = []
@@ -75,23 +64,21 @@ def fig_trajectory_length(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0)
               [(fixed_width, s, axes[1], f"$\\sigma_w^2$={s}") for s in sigma_w2s]
     rows = [dict(width=int(k), sigma_w2=float(sw2), seed=int(seed) + i)
             for i, (k, sw2, _, _) in enumerate(configs)]
-    lengths = run_rows("raghu_trajectory", trajectory_lengths, rows, cache_dir,
+    lengths = sweep.run_rows("raghu_trajectory", trajectory_lengths, rows, cache_dir,
                        fixed=dict(activation=activation, sigma_b2=sigma_b2, depth=depth, n_points=n_points),
                        executor=executor, progress=progress)["value"]
     for i, (k, sw2, ax, label) in enumerate(configs):
         L = lengths[i]
         c = _COLORS[i % len(_COLORS)]
         ax.plot(d, L, "o-", ms=3, color=c, label=label)
-        chi1 = _mean_field_chi1(activation, sw2, sigma_b2)
-        if chi1 is not None:
-            ax.plot(d[1:], L[1] * np.sqrt(chi1) ** (d[1:] - 1), "--", color=c, lw=1)
+        chi1 = float(mf.chi1(activation, sw2, sigma_b2))
+        ax.plot(d[1:], L[1] * np.sqrt(chi1) ** (d[1:] - 1), "--", color=c, lw=1)
         ax.plot(d, L[0] * hard_tanh_bound_base(sw2, sigma_b2, k) ** d, ":", color=c, lw=1)
         ratios.append((label, L[1:] / L[:-1], chi1))
     for j, (label, r, chi1) in enumerate(ratios):
         c = _COLORS[j % len(_COLORS)]
         axes[2].plot(np.arange(1, depth + 1), r, "o-", ms=2.5, color=c, label=label)
-        if chi1 is not None:
-            axes[2].axhline(np.sqrt(chi1), color=c, ls="--", lw=1)
+        axes[2].axhline(np.sqrt(chi1), color=c, ls="--", lw=1)
     axes[0].set(yscale="log", xlabel="depth d", ylabel="trajectory length of $z^{(d)}$",
                 title=f"$\\sigma_w^2$={fixed_sigma_w2}, sweeping width")
     axes[1].set(yscale="log", xlabel="depth d", title=f"k={fixed_width}, sweeping $\\sigma_w^2$")
@@ -123,11 +110,11 @@ def fig_transitions_vs_length(sigma_w2s=(4.0, 8.0, 16.0), width=100, depth=8, si
     per layer and network (Raghu et al. 2017, Fig. 2: transitions are linear in length).
 
     Network i (seed ``seed + i``) is one sweep cell of :func:`transitions_and_lengths`."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     allx, ally = [], []
     rows = [dict(sigma_w2=float(sw2), seed=int(seed) + i) for i, sw2 in enumerate(sigma_w2s)]
-    res = run_rows("raghu_transitions", transitions_and_lengths, rows, cache_dir,
+    res = sweep.run_rows("raghu_transitions", transitions_and_lengths, rows, cache_dir,
                    fixed=dict(width=width, depth=depth, sigma_b2=sigma_b2, activation=activation),
                    executor=executor, progress=progress)
     for i, sw2 in enumerate(sigma_w2s):
@@ -151,7 +138,7 @@ def fig_activation_regions(widths=(4, 4, 4), sigma_w2=2.0, sigma_b2=0.5, extent=
                            seed=4, activation="relu"):
     """Boundaries of the activation regions of a small net in a 2-D input plane: the zero set
     of every neuron's pre-activation, coloured by layer (Raghu et al. 2017, Fig. 3)."""
-    plt = _plt()
+    plt = pyplot()
     net = random_network(2, list(widths), None, activation, sigma_w2, sigma_b2, seed=seed)
     g = np.linspace(-extent, extent, grid)
     X, Y = np.meshgrid(g, g)
@@ -191,12 +178,11 @@ def fig_dichotomies(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, si
     The sweep grid is width x swept layer x seed, one :func:`dichotomy_count` per cell (stored
     under ``cache_dir``, resumable; run on ``executor`` as in :func:`expressivity.sweep.run`);
     the curves are means over seeds."""
-    from . import sweep
 
-    plt = _plt()
+    plt = pyplot()
     grid = sweep.Grid(width=[int(k) for k in widths], layer=list(range(1, depth + 2)),
                       seeds=[int(s) for s in seeds])
-    res = run_ensemble("raghu_dichotomies", dichotomy_count, grid, cache_dir,
+    res = sweep.ensemble("raghu_dichotomies", dichotomy_count, grid, cache_dir,
                        fixed=dict(depth=depth, n_inputs=n_inputs, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
                                   activation=activation),
                        executor=executor, progress=progress)
@@ -217,3 +203,27 @@ def fig_dichotomies(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, si
     ax1.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig
+
+
+JOBS = [
+    FigureJob("raghu2017_expressive_trajectory_length", fig_trajectory_length,
+              full=dict(widths=(20, 100, 500), sigma_w2s=(2.0, 4.0, 8.0, 16.0), depth=12,
+                        n_points=4000),
+              quick=dict(widths=(10, 40), sigma_w2s=(2.0, 16.0), fixed_width=40, depth=4, n_points=200,
+                         executor="inprocess"),
+              uses_cache=True,
+              description="Fig. 1: trajectory length vs depth, sweeping k and sigma_w2"),
+    FigureJob("raghu2017_expressive_transitions_vs_length", fig_transitions_vs_length,
+              full=dict(sigma_w2s=(4.0, 8.0, 16.0), width=100, depth=8),
+              quick=dict(sigma_w2s=(4.0, 16.0), width=15, depth=3, executor="inprocess"),
+              uses_cache=True,
+              description="Fig. 2: exact transitions vs trajectory length"),
+    FigureJob("raghu2017_expressive_activation_regions", fig_activation_regions,
+              full=dict(grid=800), quick=dict(grid=80),
+              description="Fig. 3: activation regions of a 3x4 ReLU net in a 2-D plane"),
+    FigureJob("raghu2017_expressive_dichotomies", fig_dichotomies,
+              full=dict(widths=(32, 64, 128), depth=6, n_inputs=15, sigma_w2=8.0, seeds=(0, 1, 2)),
+              quick=dict(widths=(6, 12), depth=2, n_inputs=6, executor="inprocess"),
+              uses_cache=True,
+              description="Figs. 4-5: dichotomies vs remaining depth and width"),
+]

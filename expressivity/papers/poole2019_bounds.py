@@ -1,8 +1,14 @@
-"""Figures of Poole et al. (2019): the MI staircase (Fig. 2), bias / variance / MSE with the
-optimal critic (Fig. 3) and the I_alpha trade-off across alpha.
+"""Poole, Ozair, van den Oord, Alemi & Tucker (2019), "On Variational Bounds of Mutual
+Information" (ICML 2019, arXiv 1905.06922): settings and figures.
 
-Every function returns a matplotlib Figure (matplotlib is imported inside). The staircase is
-the long one: each (critic, data, estimator) run is one verified sweep cell in
+The MI staircase (Fig. 2), bias / variance / MSE with the optimal critic (Fig. 3) and the
+I_alpha trade-off across alpha, on the bounds, critics and trainer of :mod:`expressivity.mi`.
+Full settings are the paper's: staircase 2, 4, 6, 8, 10 nats with 4000 steps each, batch 64,
+Adam 5e-4, 2 x 256 ReLU critics with 32-d embeddings (separable) and the concat critic on
+all K^2 pairs, d = 20. One separable staircase (7 estimators x 20 000 steps) is ~10
+CPU-minutes; one concat staircase ~75-95 CPU-minutes. Notebook: ``notebooks/poole2019_bounds.ipynb``.
+
+The staircase is the long figure: each (critic, data, estimator) run is one verified sweep cell in
 ``cache_dir``, so an interrupted figure job resumes with the estimators that are still missing
 (and can run them on several processes or a dask cluster).
 """
@@ -14,12 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bounds as B
-from . import data as D
-from .train import ESTIMATORS, PAPER_ESTIMATORS, ema, make_estimator, train
+from meanfield.figures import pyplot
+
+from .. import sweep
+from ..mi import bounds as B
+from ..mi import data as D
+from ..mi.train import ESTIMATORS, PAPER_ESTIMATORS, ema, make_estimator, train
+from . import FigureJob
 
 __all__ = ["staircase_runs", "figure_staircase", "optimal_critic_stats", "figure_bias_variance",
-           "figure_alpha_tradeoff"]
+           "figure_alpha_tradeoff", "longest_first", "JOBS"]
 
 
 # ----------------------------------------------------------------------------- Fig. 2
@@ -41,19 +51,17 @@ def staircase_runs(estimators=PAPER_ESTIMATORS, critic="separable", cubic=False,
                    lr=5e-4, seed=0, critic_kwargs=None, cache_dir=None, progress=True, executor="inprocess"):
     """Train every estimator on the MI staircase; returns {name: (estimates, true_mi)}.
 
-    Each estimator's run is one cell of a sweep (:mod:`expressivity._ensembles`): with
+    Each estimator's run is one cell of a sweep (:func:`expressivity.sweep.run_rows`): with
     ``cache_dir`` finished runs are verified and reused, so an interrupted figure resumes with
     the estimators that are left; ``executor`` as in :func:`expressivity.sweep.run` (None:
     local processes on all cores).
     """
-    from .._ensembles import run_rows
-
     order = longest_first(estimators)   # so a pool of workers ends together
     rows = [dict(estimator=name, critic=critic, cubic=bool(cubic)) for name in order]
     fixed = dict(levels=json.dumps(list(map(float, levels))), steps_per_level=steps_per_level,
                  batch_size=batch_size, dim=dim, lr=lr, seed=seed,
                  critic_kwargs=json.dumps(critic_kwargs or {}, sort_keys=True))
-    res = run_rows("staircase", staircase_cell, rows, cache_dir, fixed=fixed, executor=executor,
+    res = sweep.run_rows("staircase", staircase_cell, rows, cache_dir, fixed=fixed, executor=executor,
                    progress=progress)
     out = {name: (res["estimates"][k], res["true_mi"][k]) for k, name in enumerate(order)}
     return {name: out[name] for name in estimators}
@@ -81,7 +89,7 @@ def figure_staircase(estimators=PAPER_ESTIMATORS, critics=("separable", "concat"
     staircase of true MI (black), one row per critic and one column per estimator; dashed:
     log K for InfoNCE and the cap 1 + log((K-1)/alpha) for I_alpha. ``executor`` runs the
     estimators' cells (:func:`expressivity.sweep.run`; ``expressivity-figures --workers N``)."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     if isinstance(critics, str):
         critics = (critics,)
@@ -164,7 +172,7 @@ def figure_bias_variance(mis=tuple(np.arange(0.0, 10.5, 1.0)), Ks=(64, 128), n_b
                          alphas=(0.01, 0.5, 0.99), seed=0):
     """Paper Fig. 3: bias, variance and MSE against true MI with the optimal critic, one column
     per batch size K."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(3, len(Ks), squeeze=False, figsize=(4.2 * len(Ks), 8), sharex=True)
     for c, K in enumerate(Ks):
@@ -192,7 +200,7 @@ def figure_alpha_tradeoff(alphas=tuple(np.logspace(-3, 0, 13)), mis=(2.0, 6.0, 1
     (optimal critic f = log p(y|x), baseline a = p(y)) against alpha, one curve per true MI.
     Small alpha: TUBA-like, unbiased, high variance; alpha -> 1: NCE-like, capped, low
     variance."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     alphas = np.asarray(alphas, dtype=np.float64)
     rng = np.random.default_rng(seed)
@@ -215,3 +223,29 @@ def figure_alpha_tradeoff(alphas=tuple(np.logspace(-3, 0, 13)), mis=(2.0, 6.0, 1
     fig.suptitle(rf"$I_\alpha$ trade-off, optimal critic, K={K}, d={dim}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# ---- the figure jobs -----------------------------------------------------------------------
+_QUICK_STAIR = dict(levels=(2.0, 4.0), steps_per_level=15, batch_size=16, dim=5,
+                    critic_kwargs=dict(hidden=(16,)), progress=False)
+_FULL_STAIR = dict(levels=(2.0, 4.0, 6.0, 8.0, 10.0), steps_per_level=4000, batch_size=64, dim=20,
+                   lr=5e-4, seed=0)
+
+JOBS = [
+    FigureJob(f"poole2019_bounds_fig2_{critic}_{data}", figure_staircase,
+              full=dict(_FULL_STAIR, critics=(critic,), cubic=data == "cubic"),
+              quick=dict(_QUICK_STAIR, critics=(critic,), cubic=data == "cubic"),
+              uses_cache=True,
+              description=f"Fig. 2: MI staircase, {critic} critic, {data} data, all estimators")
+    for critic in ("separable", "concat") for data in ("gaussian", "cubic")
+] + [
+    FigureJob("poole2019_bounds_fig3_bias_variance", figure_bias_variance,
+              full=dict(mis=tuple(float(v) for v in range(0, 11)), Ks=(64, 128), n_batches=1000, dim=20),
+              quick=dict(mis=(1.0, 4.0), Ks=(16, 32), n_batches=10, dim=5),
+              description="Fig. 3: bias, variance, MSE vs true MI with the optimal critic"),
+    FigureJob("poole2019_bounds_alpha_tradeoff", figure_alpha_tradeoff,
+              full=dict(alphas=tuple(float(a) for a in (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 0.5, 0.9, 0.99, 1.0)),
+                        mis=(2.0, 6.0, 10.0), K=64, n_batches=1000, dim=20),
+              quick=dict(alphas=(0.01, 0.5, 1.0), mis=(2.0,), K=16, n_batches=10, dim=5),
+              description="I_alpha bias/variance/MSE trade-off across alpha"),
+]

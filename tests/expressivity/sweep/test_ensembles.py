@@ -1,9 +1,9 @@
-"""Figure ensembles as sweeps (expressivity._ensembles). Oracle: direct calls of the cell
+"""Figure ensembles as sweeps (expressivity.sweep.ensembles). Oracle: direct calls of the cell
 function, and the cell files on disk (what is stored, reused, or removed)."""
 import numpy as np
 import pytest
 
-from expressivity._ensembles import run_ensemble, run_rows
+from expressivity.sweep import ensemble, run_rows
 from expressivity import sweep
 
 
@@ -12,9 +12,9 @@ def affine(a, seed, *, scale=1.0):
     return {"v": a + scale * np.random.default_rng(seed).standard_normal(3), "n": np.int64(seed)}
 
 
-def test_run_ensemble_stores_under_cache_dir_and_matches_direct_calls(tmp_path):
+def test_ensemble_stores_under_cache_dir_and_matches_direct_calls(tmp_path):
     grid = sweep.Grid(a=[0.0, 2.5], seeds=3)
-    res = run_ensemble("aff", affine, grid, tmp_path, fixed={"scale": 2.0}, executor="inprocess")
+    res = ensemble("aff", affine, grid, tmp_path, fixed={"scale": 2.0}, executor="inprocess")
     assert res.dims == ("a", "seed") and res["v"].shape == (2, 3, 3)
     for i, a in enumerate((0.0, 2.5)):
         for s in range(3):
@@ -27,7 +27,7 @@ def test_without_cache_dir_nothing_is_left_behind(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
-    res = run_ensemble("aff", affine, sweep.Grid(a=[1.0], seeds=2), None, executor="inprocess")
+    res = ensemble("aff", affine, sweep.Grid(a=[1.0], seeds=2), None, executor="inprocess")
     np.testing.assert_array_equal(res["v"][0, 1], affine(1.0, 1)["v"])
     assert not list(tmp_path.iterdir()), "the throw-away store must be removed"
     assert not (tmp_path / ".sweeps").exists()

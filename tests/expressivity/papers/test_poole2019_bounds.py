@@ -1,4 +1,4 @@
-"""MI figures render in quick mode and the staircase cache makes them resumable.
+"""Poole et al. (2019) figures: the paper's settings, and the staircase cache makes them resumable.
 
 Oracles: a Figure with finite axes; cached runs are reused bit-for-bit without training; an
 interrupted estimator leaves the finished ones on disk and no partial file; Fig. 3's NWJ
@@ -10,33 +10,12 @@ import numpy as np
 import pytest
 
 from expressivity import mi
-from expressivity.figure_jobs import mi as mi_jobs
-from expressivity.mi import figures
-
-QUICK = ["poole2019_fig2_separable_gaussian", "poole2019_fig3_bias_variance", "poole2019_alpha_tradeoff"]
-
-
-@pytest.mark.parametrize("name", QUICK)
-def test_quick_figure_renders(name, tmp_path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    job = next(j for j in mi_jobs.JOBS if j.name == name)
-    kw = job.kwargs(quick=True)
-    if job.uses_cache:
-        kw["cache_dir"] = str(tmp_path)
-    fig = job.function()(**kw)
-    try:
-        assert fig.axes and all(np.isfinite(ax.get_ylim()).all() for ax in fig.axes)
-    finally:
-        plt.close(fig)
-
+from expressivity.papers import get_job
+from expressivity.papers import poole2019_bounds as figures
 
 def test_full_settings_are_the_papers():
     """Oracle: Poole et al. (2019) Sec. 4 settings."""
-    job = next(j for j in mi_jobs.JOBS if j.name == "poole2019_fig2_concat_cubic")
+    job = get_job("poole2019_bounds_fig2_concat_cubic")
     full = job.kwargs(quick=False)
     assert full["levels"] == (2.0, 4.0, 6.0, 8.0, 10.0) and full["steps_per_level"] == 4000
     assert full["batch_size"] == 64 and full["lr"] == 5e-4 and full["dim"] == 20 and full["cubic"]

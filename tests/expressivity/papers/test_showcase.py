@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 import meanfield as mf
-from expressivity.figure_jobs import sweeps
-from expressivity.figures_sweep import phase_diagram_tiled
+from expressivity.papers import get_job
+from expressivity.papers.showcase import phase_diagram_tiled
 
 def _image(ax):
     (image,) = ax.images
     return np.ma.filled(np.ma.asarray(image.get_array()).astype(float), np.nan)
 
 
-JOB = {j.name: j for j in sweeps.JOBS}["sweep_phase_diagram_tiled"]
+JOB = get_job("showcase_sweep_tiled")
 
 
 def test_quick_tiled_phase_diagram_draws_one_calls_fields_and_resumes(tmp_path):
@@ -25,7 +25,7 @@ def test_quick_tiled_phase_diagram_draws_one_calls_fields_and_resumes(tmp_path):
     import matplotlib.pyplot as plt
 
     kw = dict(JOB.kwargs(quick=True), cache_dir=str(tmp_path))
-    fig = JOB.function()(**kw)
+    fig = JOB.resolve()(**kw)
     try:
         sw = np.linspace(0.5, 5.0, kw["n_w"])
         sb = np.linspace(0.0, 2.0, kw["n_b"])
@@ -37,7 +37,7 @@ def test_quick_tiled_phase_diagram_draws_one_calls_fields_and_resumes(tmp_path):
         tiles = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npz")}
         n_tiles = -(-kw["n_w"] // kw["tile"][0]) * -(-kw["n_b"] // kw["tile"][1])
         assert len(tiles) == n_tiles
-        plt.close(JOB.function()(**kw))
+        plt.close(JOB.resolve()(**kw))
         assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npz")} == tiles
     finally:
         plt.close(fig)

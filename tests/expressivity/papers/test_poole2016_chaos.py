@@ -1,16 +1,16 @@
-"""The figures' ensembles, split into sweep cells, give the numbers of one sequential run.
+"""Poole et al. (2016) figures: their ensembles, split into sweep cells, give the numbers of one
+sequential run.
 
-Oracles: the pre-sweep algorithms written out sequentially with one generator (Poole Fig. 5),
-and direct calls of the cell functions with the seeds the figures document (seed + i for
-curve i, a mean over seeds for the dichotomies), compared exactly with what is plotted."""
+Oracles: the pre-sweep algorithm written out sequentially with one generator (Fig. 5), and
+compare.circle_theory_vs_simulation (one propagate_circle per seed, averaged) for Fig. 4.
+"""
 import matplotlib
 import numpy as np
 import pytest
 
-from expressivity import figures_poole as P
-from expressivity import figures_raghu as R
 from expressivity.curves import great_circle
 from expressivity.networks import as_generator, random_network
+from expressivity.papers import poole2016_chaos as P
 from expressivity.propagate import circle_q
 
 matplotlib.use("Agg")
@@ -53,37 +53,6 @@ def test_fig5_cells_equal_one_sequential_run():
     with pytest.raises(ValueError, match="shallow_width"):
         P.fig5_shallow_cell(4, seed, shallow_widths=shallow, **fixed)
 
-
-def test_trajectory_curves_use_seed_plus_curve_index(plt):
-    """Oracle: trajectory_lengths called directly with seed + i for curve i."""
-    fig = R.fig_trajectory_length(widths=(6, 9), sigma_w2s=(2.0, 8.0), fixed_width=7, depth=2,
-                                  n_points=40, seed=3, executor="inprocess")
-    ax0, ax1 = fig.axes[:2]
-    configs = [(6, 4.0, ax0, 0), (9, 4.0, ax0, 1), (7, 2.0, ax1, 0), (7, 8.0, ax1, 1)]
-    for i, (k, sw2, ax, j) in enumerate(configs):
-        want = R.trajectory_lengths("hard_tanh", sw2, 0.0, k, 2, 40, 3 + i)
-        curves = [line for line in ax.lines if line.get_marker() == "o"]
-        np.testing.assert_array_equal(curves[j].get_ydata(), want)
-
-
-def test_transitions_points_are_the_cells_of_seed_plus_index(plt):
-    """Oracle: transitions_and_lengths called directly with seed + i for network i."""
-    fig = R.fig_transitions_vs_length(sigma_w2s=(4.0, 16.0), width=6, depth=2, seed=1, executor="inprocess")
-    points = [line for line in fig.axes[0].lines if line.get_linestyle() == "None"]
-    for i, sw2 in enumerate((4.0, 16.0)):
-        want = R.transitions_and_lengths(sw2, 1 + i, width=6, depth=2)
-        np.testing.assert_array_equal(points[i].get_xdata(), want["length"])
-        np.testing.assert_array_equal(points[i].get_ydata(), want["transitions"])
-
-
-def test_dichotomy_curves_are_seed_means_against_remaining_depth(plt):
-    """Oracle: a direct loop of dichotomy_count over seeds, layer = depth + 1 - remaining."""
-    depth, seeds = 2, (0, 1)
-    fig = R.fig_dichotomies(widths=(4, 5), depth=depth, n_inputs=4, seeds=seeds, executor="inprocess")
-    for a, k in enumerate((4, 5)):
-        want = [np.mean([R.dichotomy_count(k, depth, depth + 1 - rem, 4, 8.0, 0.0, s) for s in seeds])
-                for rem in range(depth + 1)]
-        np.testing.assert_array_equal(fig.axes[0].lines[a].get_ydata(), want)
 
 
 def test_fig4_dots_are_the_seed_means_of_compare(plt):

@@ -1,11 +1,11 @@
-"""Worked example of the sweep API: a phase diagram too large for one call, tile by tile.
+"""The package's own worked examples (no paper): phase diagrams of several activations, and a
+phase diagram too large for one call computed tile by tile through the sweep API.
 
-``phase_diagram_tiled`` computes ``meanfield.phase_diagram`` (Poole et al. 2016, Fig. 2;
-Schoenholz et al. 2017, Fig. 1) on an ``n_w x n_b`` grid through
-:func:`expressivity.sweep.tiled_phase_diagram`: each tile is one sweep cell, stored
-atomically under ``cache_dir`` (an interrupted run resumes with the missing tiles) and run
-on any executor (local processes, a dask cluster). The tiles are read back as one labelled
-array and drawn as images with the critical line.
+``phase_diagram_tiled`` computes :func:`meanfield.phase_diagram` on an ``n_w x n_b`` grid
+through :func:`expressivity.sweep.tiled_phase_diagram`: each tile is one sweep cell, stored
+atomically under ``cache_dir`` (an interrupted run resumes with the missing tiles) and run on
+any executor (local processes, a dask cluster), read back as one labelled array and drawn
+with the critical line.
 """
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+import meanfield as mf
+from meanfield.figures import phase_diagrams, pyplot
+
+from . import FigureJob
+
 
 def _critical_line_in(activation, w_range, b_range, n=300):
     """The chi1 = 1 line from meanfield's parametrisation by q* (independent of the grid):
     points (sigma_w2, sigma_b2) = (1/D(q), q - V(q)/D(q)) that fall inside the plotted box."""
-    import meanfield as mf
-
     q = np.geomspace(1e-4, 1e2, n)
     w, b = (np.atleast_1d(a) for a in mf.critical_line(activation, q))
     inside = (w >= w_range[0]) & (w <= w_range[1]) & (b >= b_range[0]) & (b <= b_range[1])
@@ -38,10 +41,10 @@ def phase_diagram_tiled(activation="tanh", n_w=2048, n_b=2048, sigma_w2_range=(0
     :func:`expressivity.sweep.run` (None: local processes on all cores). Without ``cache_dir`` the tiles go to a temporary
     directory that is removed afterwards.
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib import colors
 
-    from . import sweep
+    from .. import sweep
 
     for name, n in (("n_w", n_w), ("n_b", n_b)):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
@@ -86,3 +89,16 @@ def phase_diagram_tiled(activation="tanh", n_w=2048, n_b=2048, sigma_w2_range=(0
                  "(expressivity.sweep.tiled_phase_diagram)")
     fig.tight_layout()
     return fig
+
+
+JOBS = [
+    FigureJob("showcase_phase_diagrams", phase_diagrams,
+              full=dict(grid=256),
+              quick=dict(activations=("tanh", "erf"), grid=5, pointwise=True),
+              description="c* and chi1 phase diagrams with the critical line for seven activations"),
+    FigureJob("showcase_sweep_tiled", phase_diagram_tiled,
+              full=dict(activation="tanh", n_w=2048, n_b=2048, tile=(256, 256)),
+              quick=dict(activation="tanh", n_w=40, n_b=30, tile=(16, 16), executor="inprocess"),
+              uses_cache=True,
+              description="tanh phase diagram (chi1, c*) on 2048x2048 points in 64 stored tiles"),
+]

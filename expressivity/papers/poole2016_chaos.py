@@ -1,40 +1,133 @@
-"""Poole et al. (2016), simulation side: Figures 1A and 2B overlays, 3, 4 C-E and 5.
+"""Poole, Lahiri, Raghu, Sohl-Dickstein & Ganguli (2016), "Exponential expressivity in deep
+neural networks through transient chaos" (NeurIPS 2016, arXiv 1606.05340): settings and figures.
 
-Library functions returning matplotlib Figures; the notebook ``notebooks/poole2016_simulation``
-and ``expressivity-figures`` call them. The paper quotes standard deviations (sigma_w = 1.3,
-2.5, 4.0; sigma_b = 0.3); they are converted to variances here, at the figure level.
-Theory curves come from ``meanfield`` (imported lazily, through :mod:`expressivity.compare`).
+Theory panels (Figs. 1-2) draw :mod:`meanfield`; the simulation overlays (Figs. 1A, 2B, 3,
+4 C-E, 5) draw finite networks from :mod:`expressivity` (``propagate_circle``,
+:mod:`expressivity.compare`) against it. The paper's networks are tanh with sigma_b = 0.3
+and sigma_w in {1.3, 2.5, 4.0}, width N = 1000; it quotes standard deviations, converted to
+the library's variances here. Notebook: ``notebooks/poole2016_chaos.ipynb``.
+
+Every heat map takes ``pointwise``: False (default) uses :func:`meanfield.phase_diagram`
+(tables built once per activation, cached on disk); True evaluates the pointwise functions on
+the grid, which needs no table (the quick settings use it on tiny grids).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import compare
-from ._ensembles import run_ensemble
-from .curves import great_circle
-from .measures import pca_projection, pca_spectrum
-from .networks import as_generator, draw_layers, random_network
-from .propagate import circle_network, circle_q, iterate_layers, propagate_circle
+import meanfield as mf
+from meanfield.figures import pyplot
 
-POOLE_SIGMA_W = (1.3, 2.5, 4.0)
-POOLE_SIGMA_B = 0.3
+from .. import compare, sweep
+from ..curves import great_circle
+from ..measures import pca_projection, pca_spectrum
+from ..networks import as_generator, draw_layers, random_network
+from ..propagate import circle_network, circle_q, iterate_layers, propagate_circle
+from . import FigureJob
+
+SIGMA_W = (1.3, 2.5, 4.0)    # Poole's three networks (standard deviations)
+SIGMA_B = 0.3
+WIDTH = 1000
 _COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange")
+_STYLES = ("-", "--", ":", "-.")
 
 
-def _plt():
-    import matplotlib.pyplot as plt
+def _diagram(sigma_w2, sigma_b2, pointwise, fields):
+    if pointwise:
+        return mf.phase_diagram_pointwise("tanh", sigma_w2, sigma_b2, fields=fields)
+    return mf.phase_diagram("tanh", sigma_w2, sigma_b2)
 
-    return plt
+
+# ---- Figures 1-2, theory ----------------------------------------------------------------
+def fig1_length_map(sigma_ws=SIGMA_W, sigma_b=SIGMA_B, q_max=15.0, n_q=301,
+                          q0s=(0.5, 4.0, 10.0, 15.0), n_layers=15, grid=256, w_range=(1.0, 5.0),
+                          b_range=(0.0, 4.0), conv_q0=1.0, rtol=0.01, pointwise=False):
+    """Poole Fig. 1 (theory): (A) V(q) on [0, q_max] for tanh networks (sigma_b, sigma_ws),
+    (B) q^l from several q0, (C) q* heat map over sigma_w x sigma_b (stds), (D) the number
+    of iterations to get within ``rtol`` of q* from ``conv_q0``, with the chi1 = 1 line."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    a0, a1, a2, a3 = axes
+    b2 = sigma_b ** 2
+    q = np.linspace(0.0, q_max, n_q)
+    a0.plot(q, q, "k:", lw=1, label="identity")
+    for i, sw in enumerate(sigma_ws):
+        a0.plot(q, mf.length_map(q, "tanh", sw ** 2, b2), color=_COLORS[i], label=f"$\\sigma_w$={sw}")
+        qs = mf.q_star("tanh", sw ** 2, b2)
+        if qs <= q_max:
+            a0.plot([qs], [qs], "o", color=_COLORS[i], ms=5)
+        traj = mf.q_dynamics("tanh", sw ** 2, b2, np.asarray(q0s, float), n_layers)
+        for j in range(len(q0s)):
+            a1.plot(np.arange(n_layers), traj[:, j], color=_COLORS[i], ls=_STYLES[j % 4], lw=1.2,
+                    label=(f"$\\sigma_w$={sw}" if j == 0 else None))
+    a0.set(xlabel="$q^{l-1}$", ylabel="$q^l$", title=f"A: length map, $\\sigma_b$={sigma_b}",
+           xlim=(0, q_max), ylim=(0, q_max))
+    a0.legend(fontsize=8)
+    a1.set(xlabel="layer $l$", ylabel="$q^l$", title="B: $q^l$ from $q^0$ = " + ", ".join(f"{x:g}" for x in q0s))
+    a1.legend(fontsize=8)
+    sw = np.linspace(*w_range, grid)
+    sb = np.linspace(*b_range, grid)
+    pd = _diagram(sw ** 2, sb ** 2, pointwise, ("q_star", "chi1"))
+    pd.plot("q_star", ax=a2, stds=True, log=False)
+    a2.set_title("C: $q^*$")
+    n = mf.iterations_to_converge("tanh", sw[:, None] ** 2, sb[None, :] ** 2, conv_q0, rtol, qstar=pd.q_star)
+    # near (sigma_b, sigma_w) = (0, 1) convergence is a slow power law: clip the colour scale
+    vmax = max(5.0, float(np.nanpercentile(n, 98))) if np.isfinite(n).any() else None
+    mesh = a3.pcolormesh(sb, sw, np.ma.masked_invalid(n), shading="auto", cmap="viridis", vmin=0, vmax=vmax)
+    fig.colorbar(mesh, ax=a3, label="iterations", extend="max")
+    if np.nanmax(pd.chi1) > 1 > np.nanmin(pd.chi1):
+        a3.contour(sb, sw, pd.chi1, levels=[1.0], colors="w", linewidths=1.5)
+    a3.set(xlabel=r"$\sigma_b$", ylabel=r"$\sigma_w$",
+           title=f"D: iterations to {100 * rtol:g}% of $q^*$ from $q^0$={conv_q0:g}")
+    fig.tight_layout()
+    return fig
 
 
-def fig1a_length_map(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, n_q=31,
+def fig2_correlation_map(sigma_ws=SIGMA_W, sigma_b=SIGMA_B, n_c=201,
+                               c0s=(0.2, 0.5, 0.8), depth=30, grid=256, w_range=(1.0, 5.0),
+                               b_range=(0.0, 4.0), pointwise=False):
+    """Poole Fig. 2 (theory): (A) the C-map c^{l-1} -> c^l at q* for the three networks,
+    (B) c^l from c0s over ``depth`` layers, (C) c* heat map with the chi1 = 1 contour,
+    (D) chi1 heat map (sigma_w x sigma_b in stds)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    a0, a1, a2, a3 = axes
+    b2 = sigma_b ** 2
+    c = np.linspace(0.0, 1.0, n_c)
+    a0.plot(c, c, "k:", lw=1, label="identity")
+    for i, sw in enumerate(sigma_ws):
+        a0.plot(c, mf.correlation_map(c, "tanh", sw ** 2, b2), color=_COLORS[i], label=f"$\\sigma_w$={sw}")
+        cs = mf.c_star("tanh", sw ** 2, b2)
+        a0.plot([cs], [cs], "o", color=_COLORS[i], ms=5)
+        traj = mf.c_dynamics("tanh", sw ** 2, b2, np.asarray(c0s, float), depth)
+        for j in range(len(c0s)):
+            a1.plot(np.arange(depth), traj[:, j], color=_COLORS[i], ls=_STYLES[j % 4], lw=1.2,
+                    label=(f"$\\sigma_w$={sw}" if j == 0 else None))
+    a0.set(xlabel="$c^{l-1}$", ylabel="$c^l$", title=f"A: C-map at $q^*$, $\\sigma_b$={sigma_b}",
+           xlim=(0, 1), ylim=(0, 1))
+    a0.legend(fontsize=8)
+    a1.set(xlabel="layer $l$", ylabel="$c^l$", ylim=(-0.02, 1.02),
+           title="B: $c^l$ from $c^0$ = " + ", ".join(f"{x:g}" for x in c0s))
+    a1.legend(fontsize=8)
+    sw = np.linspace(*w_range, grid)
+    sb = np.linspace(*b_range, grid)
+    pd = _diagram(sw ** 2, sb ** 2, pointwise, ("chi1", "c_star"))
+    pd.plot("c_star", ax=a2, stds=True)
+    a2.set_title("C: $c^*$ with $\\chi_1 = 1$")
+    pd.plot("chi1", ax=a3, stds=True, cmap="magma")
+    a3.set_title("D: $\\chi_1$")
+    fig.tight_layout()
+    return fig
+
+
+# ---- Figures 1A, 2B, 3, 4 C-E, 5: theory against finite networks ---------------------------
+def fig1a_length_map(sigma_ws=SIGMA_W, sigma_b=SIGMA_B, width=1000, n_q=31,
                      q_max=15.0, q0s=(0.5, 4.0, 10.0, 15.0), n_layers=15, seed=0):
     """Left: V(q) theory (lines) vs one simulated layer (dots). Right: q^l from several q0."""
-    plt = _plt()
+    plt = pyplot()
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
     q = np.linspace(q_max / n_q, q_max, n_q)
     ax0.plot(q, q, "k:", lw=1, label="identity")
-    mf = compare._meanfield()
     for i, sw in enumerate(sigma_ws):
         r = compare.length_map_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, q, width, seed + i)
         ax0.plot(q, r.theory, color=_COLORS[i], label=f"$\\sigma_w$={sw}")
@@ -57,10 +150,10 @@ def fig1a_length_map(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, 
     return fig
 
 
-def fig2b_correlation_dynamics(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, c0s=(0.2, 0.5, 0.8),
+def fig2b_correlation_dynamics(sigma_ws=SIGMA_W, sigma_b=SIGMA_B, c0s=(0.2, 0.5, 0.8),
                                depth=30, width=1000, seed=0):
     """c^l from c^1 = c0 over ``depth`` layers: theory (lines) vs one width-``width`` net."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(sigma_ws), figsize=(4 * len(sigma_ws), 3.4), sharey=True)
     for ax, sw, i in zip(np.atleast_1d(axes), sigma_ws, range(len(sigma_ws))):
         r = compare.correlation_dynamics_theory_vs_simulation("tanh", sw ** 2, sigma_b ** 2, c0s,
@@ -75,12 +168,12 @@ def fig2b_correlation_dynamics(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, c0
     return fig
 
 
-def fig3_circle(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, width=1000, depth=40, n_points=500,
+def fig3_circle(sigma_w=4.0, sigma_b=SIGMA_B, width=1000, depth=40, n_points=500,
                 layers=(5, 10, 15), n_singular=20, seed=0):
     """Great circle through a chaotic tanh net: PCA projections at ``layers``, the fraction of
     variance of the top singular values per layer, and the autocorrelation vs dtheta (theory
     lines, simulation dots)."""
-    plt = _plt()
+    plt = pyplot()
     net, circle = circle_network("tanh", sigma_w ** 2, sigma_b ** 2, width, depth, n_points, seed)
     keep, spectra = {}, []
     for l, (x, _, _) in enumerate(iterate_layers(net, circle, input_is_preactivation=True), 1):
@@ -116,7 +209,7 @@ def fig3_circle(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, width=1000, depth=40, n_poin
     return fig
 
 
-def fig4_curve_geometry(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=1000, depth=20,
+def fig4_curve_geometry(sigma_ws=SIGMA_W, sigma_b=SIGMA_B, width=1000, depth=20,
                         n_points=500, seeds=(0,), cache_dir=None, executor=None, progress=False):
     """gbar^E, kappa_bar and the Grassmannian length against depth: Eq. 8 (lines) vs
     simulation (dots, mean over seeds) for the three networks (Fig. 4 C-E).
@@ -125,12 +218,9 @@ def fig4_curve_geometry(sigma_ws=POOLE_SIGMA_W, sigma_b=POOLE_SIGMA_B, width=100
     (stored under ``cache_dir``, resumable; run on ``executor`` as in
     :func:`expressivity.sweep.run`); the dots are the means over seeds, as in
     :func:`expressivity.compare.circle_theory_vs_simulation`."""
-    from . import sweep
-
-    plt = _plt()
-    mf = compare._meanfield()
+    plt = pyplot()
     grid = sweep.Grid(sigma_w2=[float(sw) ** 2 for sw in sigma_ws], seeds=[int(s) for s in seeds])
-    sims = run_ensemble("poole4_circles", propagate_circle, grid, cache_dir,
+    sims = sweep.ensemble("poole4_circles", propagate_circle, grid, cache_dir,
                         fixed=dict(activation="tanh", sigma_b2=sigma_b ** 2, width=width, depth=depth,
                                    n_points=n_points),
                         executor=executor, progress=progress)
@@ -205,7 +295,7 @@ def fig5_shallow_cell(shallow_width, seed, *, sigma_w2, sigma_b2, input_dim, n_p
     raise ValueError(f"shallow_width={shallow_width} is not in shallow_widths={shallow_widths}")
 
 
-def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_points=10_000,
+def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=SIGMA_B, input_dim=500, n_points=10_000,
                          depths=(1, 3, 5, 7, 9, 11, 13), width=1000,
                          shallow_widths=(100, 300, 1000, 3000), frequencies=tuple(range(1, 41)),
                          seed=0, cache_dir=None, executor=None, progress=False):
@@ -222,16 +312,14 @@ def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_po
     (as in :func:`expressivity.sweep.run`: None = local processes, ``"inprocess"``, an
     Executor or a dask Client).
     """
-    from . import sweep
-
-    plt = _plt()
+    plt = pyplot()
     depths, shallow_widths = tuple(int(d) for d in depths), tuple(int(k) for k in shallow_widths)
     freqs = tuple(float(f) for f in frequencies)
     fixed = dict(sigma_w2=sigma_w ** 2, sigma_b2=sigma_b ** 2, input_dim=input_dim, n_points=n_points,
                  depths=depths, width=width, frequencies=freqs)
-    deep = run_ensemble("poole5_deep", fig5_deep_cell, sweep.Grid(seeds=[seed]), cache_dir,
+    deep = sweep.ensemble("poole5_deep", fig5_deep_cell, sweep.Grid(seeds=[seed]), cache_dir,
                         fixed=fixed, executor=executor, progress=progress)["error"][0]
-    shallow = run_ensemble("poole5_shallow", fig5_shallow_cell,
+    shallow = sweep.ensemble("poole5_shallow", fig5_shallow_cell,
                            sweep.Grid(shallow_width=shallow_widths, seeds=[seed]), cache_dir,
                            fixed=dict(fixed, shallow_widths=shallow_widths), executor=executor,
                            progress=progress)["error"][:, 0]
@@ -251,3 +339,42 @@ def fig5_deep_vs_shallow(sigma_w=4.0, sigma_b=POOLE_SIGMA_B, input_dim=500, n_po
     fig.suptitle(f"tanh, $\\sigma_w$={sigma_w}, $\\sigma_b$={sigma_b}, {n_points} points on half a great circle")
     fig.tight_layout()
     return fig
+
+
+# ---- the figure jobs ----------------------------------------------------------------------
+# Quick heat maps use the pointwise functions on tiny grids, so no per-activation table is
+# built; full ones use meanfield.phase_diagram on 256 x 256 grids.
+JOBS = [
+    FigureJob("poole2016_chaos_fig1_length_map", fig1_length_map,
+              full=dict(n_q=301, n_layers=15, grid=256),
+              quick=dict(n_q=31, n_layers=6, q0s=(0.5, 10.0), grid=6, pointwise=True),
+              description="Fig. 1 theory: V(q), q^l dynamics, q* heat map, iterations to 1% of q*"),
+    FigureJob("poole2016_chaos_fig2_correlation_map", fig2_correlation_map,
+              full=dict(n_c=201, depth=30, grid=256),
+              quick=dict(n_c=21, depth=8, grid=6, pointwise=True),
+              description="Fig. 2 theory: C-map, c^l dynamics, c* and chi1 heat maps with chi1=1"),
+    FigureJob("poole2016_chaos_fig1a_simulation", fig1a_length_map,
+              full=dict(width=WIDTH, n_q=31, n_layers=15),
+              quick=dict(width=100, n_q=8, n_layers=6, q0s=(0.5, 10.0)),
+              description="Fig. 1A: length map, theory vs one simulated layer; q^l dynamics"),
+    FigureJob("poole2016_chaos_fig2b_simulation", fig2b_correlation_dynamics,
+              full=dict(width=WIDTH, depth=30),
+              quick=dict(width=100, depth=8),
+              description="Fig. 2B: c^l dynamics, theory vs N=1000 simulation"),
+    FigureJob("poole2016_chaos_fig3_circle", fig3_circle,
+              full=dict(width=WIDTH, depth=40, n_points=500, layers=(5, 10, 15)),
+              quick=dict(width=100, depth=10, n_points=60, layers=(2, 5, 10)),
+              description="Fig. 3: great circle PCA projections, spectra, autocorrelation"),
+    FigureJob("poole2016_chaos_fig4cde_curve_geometry", fig4_curve_geometry,
+              full=dict(width=WIDTH, depth=15, n_points=500, seeds=(0, 1, 2)),
+              quick=dict(width=100, depth=5, n_points=60, executor="inprocess"),
+              uses_cache=True,
+              description="Fig. 4 C-E: gbar, kappa_bar, Grassmannian length, Eq. 8 vs simulation"),
+    FigureJob("poole2016_chaos_fig5_deep_vs_shallow", fig5_deep_vs_shallow,
+              full=dict(input_dim=500, n_points=10_000, depths=(1, 3, 5, 7, 9, 11, 13), width=WIDTH,
+                        shallow_widths=(100, 300, 1000, 3000), frequencies=tuple(range(1, 61))),
+              quick=dict(input_dim=20, n_points=400, depths=(1, 3), width=40,
+                         shallow_widths=(20, 80), frequencies=(1, 2, 4, 8), executor="inprocess"),
+              uses_cache=True,
+              description="Fig. 5: deep vs shallow random features, readout error per frequency"),
+]

@@ -1,0 +1,104 @@
+"""Argument checks shared by every module of :mod:`expressivity` (one definition of each rule).
+
+A leaf module: it imports only numpy, so :mod:`expressivity.autodiff` may use it too. Every
+check names the argument and the allowed values in its message, prints numbers as plain
+numbers (``2.5``, never ``np.float64(2.5)``), and raises ``TypeError`` for a wrong type and
+``ValueError`` for a value out of range:
+
+    as_generator(seed)                      # int seed or numpy Generator -> Generator
+    check_variance("sigma_w2", v)           # real, finite, >= 0       -> float
+    check_positive("tau", v)                # real, finite, > 0        -> float
+    check_in_range("alpha", v, 0, 1)        # real, finite, lo <= v <= hi -> float
+    check_positive_int("width", n)          # integer >= 1 (or >= minimum) -> int
+    check_nonnegative_int("steps", n)       # integer >= 0             -> int
+    check_choice("method", s, ("si", "ewc"))  # one of the names       -> str
+"""
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Iterable
+
+import numpy as np
+
+__all__ = ["as_generator", "check_variance", "check_positive", "check_in_range",
+           "check_positive_int", "check_nonnegative_int", "check_choice", "plain"]
+
+
+def plain(value) -> str:
+    """``value`` as a user reads it: numpy scalars as plain numbers, everything else by repr."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return repr(float(value))
+    return repr(value)
+
+
+def as_generator(seed, name: str = "seed") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator (returned as is) or an integer seed >= 0."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"{name} must be an int seed >= 0 or a numpy.random.Generator, "
+                        f"got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int seed >= 0 or a numpy.random.Generator, got {plain(seed)}")
+    return np.random.default_rng(int(seed))
+
+
+def _real(name: str, value, allowed: str) -> float:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be {allowed}, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be {allowed}, got {plain(value)}")
+    return value
+
+
+def check_variance(name: str, value) -> float:
+    """A finite real number >= 0 (a variance such as ``sigma_w2`` or ``sigma_b2``)."""
+    value = _real(name, value, "a finite variance >= 0")
+    if value < 0:
+        raise ValueError(f"{name} must be a finite variance >= 0, got {plain(value)}")
+    return value
+
+
+def check_positive(name: str, value) -> float:
+    """A finite real number > 0 (a temperature, a learning rate, a damping constant)."""
+    value = _real(name, value, "a finite number > 0")
+    if value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {plain(value)}")
+    return value
+
+
+def check_in_range(name: str, value, lo: float, hi: float) -> float:
+    """A finite real number with ``lo <= value <= hi``."""
+    allowed = f"a number in [{plain(float(lo))}, {plain(float(hi))}]"
+    value = _real(name, value, allowed)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be {allowed}, got {plain(value)}")
+    return value
+
+
+def check_positive_int(name: str, value, minimum: int = 1) -> int:
+    """An integer (Python or numpy, not bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__}"
+                        + (f" {plain(value)}" if isinstance(value, Real) else ""))
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {plain(value)}")
+    return int(value)
+
+
+def check_nonnegative_int(name: str, value) -> int:
+    """An integer >= 0 (a number of steps, a count that may be zero)."""
+    return check_positive_int(name, value, minimum=0)
+
+
+def check_choice(name: str, value, options: Iterable[str]) -> str:
+    """One of ``options`` (strings); the message lists them."""
+    options = tuple(options)
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {plain(value)}")
+    return value

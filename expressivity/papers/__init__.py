@@ -1,0 +1,171 @@
+"""One module per reproduced paper: its settings and its figure jobs, in one place.
+
+A paper module is named by first author, year and a word (``poole2016_chaos`` and
+``poole2016_gan`` are two papers of 2016). It holds the paper's settings (as the paper states
+them, converted to the library's variances where it quotes standard deviations), the figure
+functions that compose library calls into the paper's figures, and ``JOBS``: one
+:class:`FigureJob` per figure, with the full settings (the committed figure) and quick ones
+(seconds; what the tests and ``EXPRESSIVITY_QUICK=1`` notebooks use). The library functions
+themselves stay in their packages (theory in :mod:`meanfield`, measurements in
+:mod:`expressivity`, models in their subpackages); a paper module only chooses settings and
+draws. Figure names start with the module's name, and so do the PNGs in ``figures/`` and the
+notebooks in ``notebooks/``.
+
+    from expressivity import papers
+    papers.PAPERS                          # the modules, in README order
+    job = papers.get_job("poole2016_chaos_fig1_length_map")
+    fig = job.render(quick=True)           # a matplotlib Figure, stamped "quick settings"
+
+``expressivity-figures`` (:mod:`expressivity.reproduce`) renders every job into ``figures/``.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = ["FigureJob", "PAPERS", "all_jobs", "get_job", "paper_jobs", "show", "stamp_quick", "quick_mode"]
+
+#: Paper modules in the order of the README's table (``showcase`` holds the package's own
+#: worked examples, which belong to no paper). A module of this package that is not listed
+#: is still found (after these, by name).
+ORDER = (
+    "poole2016_chaos",
+    "schoenholz2017_propagation",
+    "raghu2017_expressive",
+    "poole2019_bounds",
+    "poole2016_gan",
+    "metz2017_unrolled",
+    "dumoulin2017_ali",
+    "jang2017_gumbel",
+    "alemi2018_elbo",
+    "razavi2019_delta",
+    "zenke2017_synaptic",
+    "showcase",
+)
+
+# where and how visibly cells run, never what a figure shows: not part of a figure's key
+RUNTIME_KWARGS = ("executor", "progress")
+
+
+def quick_mode() -> bool:
+    """True when ``EXPRESSIVITY_QUICK=1`` (the notebooks' switch to the tests' settings)."""
+    return os.environ.get("EXPRESSIVITY_QUICK", "") == "1"
+
+
+def stamp_quick(fig) -> None:
+    """Write "quick settings" on a figure, so a small-settings figure is never mistaken for
+    the paper's."""
+    fig.text(0.995, 0.005, "quick settings (not the paper's)", ha="right", va="bottom",
+             fontsize=8, color="tab:red", alpha=0.8)
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """One figure of a paper.
+
+    ``function`` returns a matplotlib Figure (a callable, or ``"module:function"``); it gets
+    the ``full`` or ``quick`` keyword arguments, plus ``cache_dir`` (where it keeps its
+    resumable intermediate results: sweeps, one verified file per cell) when ``uses_cache``.
+    ``revision`` is bumped by hand when the figure's code changes what it draws for the same
+    settings: together with the name, the settings and the mode it makes the figure's key, so
+    moving or editing code elsewhere never makes a committed figure stale.
+    """
+
+    name: str
+    function: Any
+    full: dict = field(default_factory=dict)
+    quick: dict = field(default_factory=dict)
+    uses_cache: bool = False
+    description: str = ""
+    revision: int = 0
+
+    def resolve(self) -> Callable[..., Any]:
+        """The figure function."""
+        if callable(self.function):
+            return self.function
+        module, _, attr = str(self.function).partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def kwargs(self, quick: bool) -> dict:
+        return dict(self.quick if quick else self.full)
+
+    def settings(self, quick: bool) -> dict:
+        """The keyword arguments that determine the figure (runtime ones removed)."""
+        return {k: v for k, v in self.kwargs(quick).items() if k not in RUNTIME_KWARGS}
+
+    def key(self, quick: bool) -> str:
+        payload = json.dumps({"name": self.name, "settings": self.settings(quick), "quick": bool(quick),
+                              "revision": self.revision}, sort_keys=True, default=repr)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def render(self, quick: bool | None = None, cache_dir=None, **extra):
+        """Draw the figure: ``quick`` None reads ``EXPRESSIVITY_QUICK``; quick figures are stamped.
+
+        ``extra`` overrides settings (``executor=``, ``progress=``, ...); ``cache_dir`` is
+        passed only to jobs that use one (None: a temporary store).
+        """
+        quick = quick_mode() if quick is None else bool(quick)
+        kwargs = self.kwargs(quick)
+        if self.uses_cache:
+            kwargs["cache_dir"] = None if cache_dir is None else str(cache_dir)
+        kwargs.update(extra)
+        fig = self.resolve()(**kwargs)
+        if quick:
+            stamp_quick(fig)
+        return fig
+
+
+def _papers() -> tuple[str, ...]:
+    import pkgutil
+
+    found = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    return tuple(n for n in ORDER if n in found) + tuple(sorted(found - set(ORDER)))
+
+
+def __getattr__(name):
+    if name == "PAPERS":  # the paper modules present, in README order
+        return _papers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def paper_jobs(paper: str) -> list[FigureJob]:
+    """The jobs of one paper module (a name in :data:`PAPERS`)."""
+    papers = _papers()
+    if paper not in papers:
+        raise ValueError(f"paper must be one of {', '.join(papers)}; got {paper!r}")
+    return list(getattr(importlib.import_module(f"{__name__}.{paper}"), "JOBS", []))
+
+
+def all_jobs() -> list[FigureJob]:
+    """Every figure job, paper by paper in :data:`PAPERS` order."""
+    jobs = [job for paper in _papers() for job in paper_jobs(paper)]
+    names = [j.name for j in jobs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise RuntimeError(f"figure names registered twice: {duplicated}")
+    return jobs
+
+
+def get_job(name: str) -> FigureJob:
+    """The job called ``name`` (see ``expressivity-figures --list``)."""
+    for job in all_jobs():
+        if job.name == name:
+            return job
+    raise ValueError(f"no figure called {name!r}; see expressivity-figures --list")
+
+
+def show(name: str, quick: bool | None = None, cache_dir=None, **extra):
+    """Render the figure job ``name`` (see :meth:`FigureJob.render`), show it, return it.
+
+    The notebooks' one call: ``show("poole2016_chaos_fig1_length_map")`` draws what
+    ``expressivity-figures`` writes, in quick mode when ``EXPRESSIVITY_QUICK=1``.
+    """
+    fig = get_job(name).render(quick, cache_dir, **extra)
+    from meanfield.figures import pyplot
+
+    pyplot().show()
+    return fig

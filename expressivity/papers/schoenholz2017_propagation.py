@@ -1,0 +1,129 @@
+"""Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017), "Deep Information Propagation"
+(ICLR 2017, arXiv 1611.01232): settings and figures.
+
+The depth scales xi_q and xi_c against sigma_w2 (Fig. 2; xi_c diverges on the critical
+line), the decay of |q^l - q*| and |c^l - c*|, the backpropagated gradient factor
+chi1^(L-l) (Sec. 4) and the trainable-depth line L = 6 xi_c over the depth x sigma_w2 plane
+(Fig. 5). The paper quotes variances; its networks are tanh with sigma_b2 = 0.05.
+Notebook: ``notebooks/schoenholz2017_propagation.ipynb``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import meanfield as mf
+from meanfield.figures import pyplot
+
+from . import FigureJob
+
+SIGMA_B2 = 0.05     # the paper's bias variance
+ACTIVATION = "tanh"
+_COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink")
+
+
+def fig_depth_scales(activation="tanh", sigma_b2=SIGMA_B2, w_range=(1.0, 4.0),
+                            n_w=400, decay_sigma_w2=(1.3, 1.6, 2.2, 3.0), depth=60, q0=3.0, c0=0.5):
+    """Schoenholz Fig. 2 (theory): (a) xi_q and xi_c against sigma_w2 at ``sigma_b2`` with the
+    critical sigma_w2 (xi_c diverges there, xi_q stays finite); (b) |q^l - q*| and (c)
+    |c^l - c*| against l for a few sigma_w2, with the predicted exp(-l/xi) slopes (dashed)."""
+    plt = pyplot()
+    fig, (a0, a1, a2) = plt.subplots(1, 3, figsize=(15, 4))
+    w = np.linspace(*w_range, n_w)
+    xq, xc = mf.depth_scales(activation, w, sigma_b2)
+    a0.semilogy(w, xq, label=r"$\xi_q$")
+    a0.semilogy(w, xc, label=r"$\xi_c$")
+    try:
+        wc = float(mf.critical_sigma_w2(activation, sigma_b2))
+        a0.axvline(wc, color="k", ls="--", lw=1, label=f"critical $\\sigma_w^2$={wc:.3f}")
+    except ValueError:
+        pass
+    a0.set(xlabel=r"$\sigma_w^2$", ylabel="depth scale",
+           title=f"(a) {activation}, $\\sigma_b^2$={sigma_b2:g}")
+    a0.legend(fontsize=8)
+    l = np.arange(depth)
+    ws = np.asarray(decay_sigma_w2, float)
+    qs = np.asarray(mf.q_star(activation, ws, sigma_b2), dtype=float)
+    cs = np.asarray(mf.c_star(activation, ws, sigma_b2), dtype=float)
+    xq_d, xc_d = (np.asarray(x, float) for x in mf.depth_scales(activation, ws, sigma_b2))
+    dq = np.abs(mf.q_dynamics(activation, ws, sigma_b2, q0, depth) - qs)
+    dc = np.abs(mf.c_dynamics(activation, ws, sigma_b2, c0, depth) - cs)
+    for i, wi in enumerate(ws):
+        col = _COLORS[i % len(_COLORS)]
+        for ax, d, xi, scale in ((a1, dq[:, i], xq_d[i], qs[i]), (a2, dc[:, i], xc_d[i], 1.0)):
+            pos = d > 1e-13 * scale  # below this the residual is rounding noise
+            ax.semilogy(l[pos], d[pos], color=col, label=f"$\\sigma_w^2$={wi:g}")
+            if np.isfinite(xi) and xi > 0 and pos.any():
+                # guide exp(-l/xi) through a point well into the asymptotic decay
+                idx = np.flatnonzero(pos)
+                k = idx[min(len(idx) - 1, max(1, int(0.6 * len(idx))))]
+                ax.semilogy(l[pos], d[k] * np.exp(-(l[pos] - l[k]) / xi), color=col, ls="--", lw=0.8)
+    a1.set(xlabel="layer $l$", ylabel="$|q^l - q^*|$", title=f"(b) from $q^0$={q0:g}; dashed: $e^{{-l/\\xi_q}}$")
+    a2.set(xlabel="layer $l$", ylabel="$|c^l - c^*|$", title=f"(c) from $c^0$={c0:g}; dashed: $e^{{-l/\\xi_c}}$")
+    a1.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_gradients(activation="tanh", sigma_b2=SIGMA_B2, sigma_w2s=(1.5, None, 2.5, 3.0),
+                         depth=100, w_range=(1.0, 4.0), n_w=400):
+    """Schoenholz Sec. 4 (theory): (a) the backpropagated gradient variance factor
+    chi1^(L-l) against layer l for a few sigma_w2 (None = the critical one), (b) the gradient
+    depth scale xi_grad = -1/log chi1 and xi_c against sigma_w2 (|xi_grad| where negative)."""
+    plt = pyplot()
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(11, 4))
+    wc = float(mf.critical_sigma_w2(activation, sigma_b2))
+    ws = np.array([wc if x is None else x for x in sigma_w2s], float)
+    g = mf.gradient_factor(activation, ws, sigma_b2, depth)
+    l = np.arange(1, depth + 1)
+    for i, wi in enumerate(ws):
+        lab = f"$\\sigma_w^2$={wi:.3g}" + (" (critical)" if sigma_w2s[i] is None else "")
+        a0.semilogy(l, g[:, i], color=_COLORS[i % len(_COLORS)], label=lab)
+    a0.set(xlabel="layer $l$", ylabel=r"$\tilde{q}^{l} / \tilde{q}^{L} = \chi_1^{L-l}$",
+           title=f"(a) gradient variance, L={depth}, {activation}, $\\sigma_b^2$={sigma_b2:g}")
+    a0.legend(fontsize=8)
+    w = np.linspace(*w_range, n_w)
+    xg = np.asarray(mf.gradient_depth_scale(activation, w, sigma_b2), float)
+    xc = np.asarray(mf.depth_scales(activation, w, sigma_b2)[1], float)
+    a1.semilogy(w, np.abs(xg), label=r"$|\xi_\nabla|$")
+    a1.semilogy(w, xc, "--", label=r"$\xi_c$")
+    a1.axvline(wc, color="k", ls=":", lw=1)
+    a1.set(xlabel=r"$\sigma_w^2$", ylabel="depth scale", title=r"(b) $\xi_\nabla = -1/\log\chi_1$")
+    a1.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_trainable_depth(activation="tanh", sigma_b2=SIGMA_B2, w_range=(1.0, 4.0),
+                               n_w=400, max_depth=300, n_depth=300, factor=6.0):
+    """Schoenholz Fig. 5 (theory): the depth x sigma_w2 plane shaded by L / xi_c (how many
+    correlation depth scales a signal crosses) with the trainable-depth line L = 6 xi_c."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    w = np.linspace(*w_range, n_w)
+    L = np.linspace(1, max_depth, n_depth)
+    xc = np.asarray(mf.depth_scales(activation, w, sigma_b2)[1], float)
+    ratio = L[:, None] / xc[None, :]
+    mesh = ax.pcolormesh(w, L, np.minimum(ratio, 2 * factor), shading="auto", cmap="viridis_r")
+    fig.colorbar(mesh, ax=ax, label=r"$L / \xi_c$ (clipped)")
+    ax.plot(w, factor * xc, "w--", lw=2, label=f"$L = {factor:g}\\,\\xi_c$")
+    ax.set(xlabel=r"$\sigma_w^2$", ylabel="depth $L$", ylim=(L[0], L[-1]),
+           title=f"trainable depth, {activation}, $\\sigma_b^2$={sigma_b2:g}")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+JOBS = [
+    FigureJob("schoenholz2017_propagation_depth_scales", fig_depth_scales,
+              full=dict(n_w=400, depth=60),
+              quick=dict(n_w=12, depth=10, decay_sigma_w2=(1.3, 3.0)),
+              description="Fig. 2 theory: xi_q, xi_c vs sigma_w2; |q-q*|, |c-c*| decay"),
+    FigureJob("schoenholz2017_propagation_gradients", fig_gradients,
+              full=dict(depth=100, n_w=400),
+              quick=dict(depth=10, n_w=12),
+              description="Sec. 4 theory: gradient variance chi1^(L-l), gradient depth scale"),
+    FigureJob("schoenholz2017_propagation_trainable_depth", fig_trainable_depth,
+              full=dict(n_w=400, max_depth=300, n_depth=300),
+              quick=dict(n_w=12, max_depth=100, n_depth=10),
+              description="Fig. 5 theory: L = 6 xi_c over the depth x sigma_w2 plane"),
+]
