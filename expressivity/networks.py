@@ -9,9 +9,11 @@ W^1, b^1, W^2, b^2, ...
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
+
+from .checks import as_generator, check_positive_int, check_variance  # noqa: F401  (re-exported)
 
 from .activations import ArrayActivation, get_activation
 
@@ -52,31 +54,6 @@ class RandomNetwork:
             z = self.activation.phi(h)
             out.append(z if post_activation else h)
         return out
-
-
-def check_variance(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite variance >= 0; got {value}")
-    return value
-
-
-def check_positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
-    return int(value)
-
-
-def as_generator(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator; got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
 
 
 def random_network(input_dim: int, widths, depth: int | None = None, activation="tanh",

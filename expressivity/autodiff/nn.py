@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import as_generator, check_positive_int, check_variance
 from . import numpy as anp
 from .core import FusedVJP, defvjp, getval, primitive
 
@@ -23,35 +24,11 @@ __all__ = [
 ]
 
 
-def as_generator(rng_or_seed) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a Generator or an integer seed."""
-    if isinstance(rng_or_seed, np.random.Generator):
-        return rng_or_seed
-    if isinstance(rng_or_seed, (int, np.integer)) and not isinstance(rng_or_seed, bool):
-        return np.random.default_rng(int(rng_or_seed))
-    raise TypeError(
-        f"rng_or_seed must be a numpy.random.Generator or an int seed, got {type(rng_or_seed).__name__}"
-    )
-
-
-def _check_var(name, v):
-    v = float(v)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite variance >= 0, got {v}")
-    return v
-
-
-def _check_size(name, n):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
-
-
 def gaussian_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
     """W of shape (n_in, n_out) with i.i.d. entries N(0, sigma_w2 / n_in)."""
-    rng = as_generator(rng)
-    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
-    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    rng = as_generator(rng, "rng")
+    n_in, n_out = check_positive_int("n_in", n_in), check_positive_int("n_out", n_out)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
     return (rng.standard_normal((n_in, n_out)) * np.sqrt(sigma_w2 / n_in)).astype(dtype)
 
 
@@ -62,9 +39,9 @@ def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
     a Gaussian matrix with the signs of R's diagonal folded in (Mezzadri 2007). Each entry then
     has variance sigma_w2 / n_in, as for :func:`gaussian_init`.
     """
-    rng = as_generator(rng)
-    n_in, n_out = _check_size("n_in", n_in), _check_size("n_out", n_out)
-    sigma_w2 = _check_var("sigma_w2", sigma_w2)
+    rng = as_generator(rng, "rng")
+    n_in, n_out = check_positive_int("n_in", n_in), check_positive_int("n_out", n_out)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
     big, small = max(n_in, n_out), min(n_in, n_out)
     a = rng.standard_normal((big, small))
     q, r = np.linalg.qr(a)
@@ -77,14 +54,14 @@ def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
 
 def dense_init(rng, n_in, n_out, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, init="gaussian"):
     """One layer ``{"W": (n_in, n_out), "b": (n_out,)}`` with b ~ N(0, sigma_b2)."""
-    rng = as_generator(rng)
+    rng = as_generator(rng, "rng")
     if init == "gaussian":
         W = gaussian_init(rng, n_in, n_out, sigma_w2, dtype)
     elif init == "orthogonal":
         W = orthogonal_init(rng, n_in, n_out, sigma_w2, dtype)
     else:
         raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
-    sigma_b2 = _check_var("sigma_b2", sigma_b2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
     b = (rng.standard_normal(n_out) * np.sqrt(sigma_b2)).astype(dtype)
     return {"W": W, "b": b}
 
@@ -98,10 +75,10 @@ def mlp_init(rng_or_seed, sizes, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, i
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
     for i, n in enumerate(sizes):
-        _check_size(f"sizes[{i}]", n)
+        check_positive_int(f"sizes[{i}]", n)
     if np.dtype(dtype).kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
-    rng = as_generator(rng_or_seed)
+    rng = as_generator(rng_or_seed, "rng_or_seed")
     return [
         dense_init(rng, a, b, sigma_w2, sigma_b2, dtype, init) for a, b in zip(sizes[:-1], sizes[1:])
     ]
