@@ -18,18 +18,29 @@ Every training entry point of the package runs its loop inside :func:`blas_threa
 matrices are slower with several BLAS threads, and on a loaded machine OpenBLAS threads that
 busy-wait made 1000 MI steps take 62 s instead of 1.5 s. The default is one thread; pass
 ``threads=None`` to a trainer to leave the BLAS pools as they are.
+
+Long runs checkpoint: pass ``checkpoint=Checkpoint(path, get_state, set_state)`` and the loop
+pickles the recorded values and ``get_state()`` (everything the remaining steps depend on:
+parameters, optimiser state, the generator) atomically every ``every`` seconds at a step
+boundary. Started again with the same path, it restores them with ``set_state`` and continues
+from the saved step, so an interrupt or a crash loses at most ``every`` seconds; the file is
+removed when the run completes.
 """
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import pickle
 import time
+import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["History", "run_steps", "blas_threads"]
+__all__ = ["History", "Checkpoint", "run_steps", "blas_threads"]
 
 
 @contextlib.contextmanager
@@ -56,13 +67,15 @@ class History:
 
     ``values[name]`` has one entry per completed step (``len(history)`` of them);
     ``n_requested`` is the number of steps asked for, ``interrupted`` whether a
-    KeyboardInterrupt stopped the loop, ``seconds`` the wall time spent.
+    KeyboardInterrupt stopped the loop, ``seconds`` the wall time spent in this call and
+    ``resumed_from`` the step a checkpoint restored (0: started afresh).
     """
 
     values: dict = field(default_factory=dict)
     n_requested: int = 0
     interrupted: bool = False
     seconds: float = 0.0
+    resumed_from: int = 0
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -77,6 +90,59 @@ class History:
         return self.values.keys()
 
 
+@dataclass
+class Checkpoint:
+    """Where and how often :func:`run_steps` saves a resumable state.
+
+    ``get_state()`` returns a picklable snapshot of everything the remaining steps depend on
+    (it is pickled at once, so returning live arrays is fine); ``set_state(state)`` puts such
+    a snapshot back. ``every`` is the interval in seconds between saves.
+    """
+
+    path: Any
+    get_state: Callable[[], Any]
+    set_state: Callable[[Any], None]
+    every: float = 30.0
+
+    def __post_init__(self):
+        self.path = Path(self.path)
+        if not callable(self.get_state) or not callable(self.set_state):
+            raise TypeError("get_state and set_state must be callable")
+        if not (isinstance(self.every, (int, float)) and self.every >= 0):
+            raise ValueError(f"every must be a number of seconds >= 0, got {self.every!r}")
+
+    def save(self, n_steps: int, done: int, buffers: Mapping[str, np.ndarray]) -> None:
+        payload = {"format": 1, "n_steps": n_steps, "done": done,
+                   "buffers": {k: v[:done] for k, v in buffers.items()}, "state": self.get_state()}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(tmp, "wb") as f:
+                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def load(self, n_steps: int):
+        """``(done, buffers)`` restored from the file (state set), or None if there is none."""
+        if not self.path.exists():
+            return None
+        try:
+            with open(self.path, "rb") as f:
+                payload = pickle.load(f)
+            if payload.get("format") != 1 or payload["n_steps"] != n_steps:
+                raise ValueError(f"written for n_steps={payload.get('n_steps')}, not {n_steps}")
+        except Exception as e:  # a damaged or foreign file: start afresh, say so
+            warnings.warn(f"checkpoint {self.path} not used ({type(e).__name__}: {e}); starting afresh",
+                          RuntimeWarning, stacklevel=3)
+            return None
+        self.set_state(payload["state"])
+        return payload["done"], payload["buffers"]
+
+
 def _as_record(out) -> Mapping[str, float]:
     if out is None:
         return {}
@@ -87,14 +153,16 @@ def _as_record(out) -> Mapping[str, float]:
 
 def run_steps(step: Callable[[int], object], n_steps: int, *, desc: str = "training",
               progress: bool = True, postfix_every: int = 50, interrupt: str = "stop",
-              check_finite: bool = False) -> History:
+              check_finite: bool = False, checkpoint: Checkpoint | None = None) -> History:
     """Call ``step(i)`` for ``i = 0 .. n_steps - 1`` and record what it returns.
 
     ``step`` returns ``None``, a scalar (recorded as ``"value"``) or a mapping of names to
     scalars (float64 arrays are grown on first sight of a name; a name missing at a step is
     recorded as NaN). ``interrupt`` is ``"stop"`` (return the partial history with
     ``interrupted=True``) or ``"raise"``. With ``check_finite`` a non-finite recorded value
-    raises ``FloatingPointError`` naming the step and the record.
+    raises ``FloatingPointError`` naming the step and the record. With a ``checkpoint``
+    (:class:`Checkpoint`) the loop resumes from a saved step and saves every
+    ``checkpoint.every`` seconds; the file is removed when all steps are done.
     """
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
         raise ValueError(f"n_steps must be an integer >= 0, got {n_steps!r}")
@@ -102,18 +170,27 @@ def run_steps(step: Callable[[int], object], n_steps: int, *, desc: str = "train
         raise ValueError(f"interrupt must be 'stop' or 'raise', got {interrupt!r}")
     if not callable(step):
         raise TypeError(f"step must be callable, got {type(step).__name__}")
+    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
+        raise TypeError(f"checkpoint must be a training.Checkpoint or None, got {type(checkpoint).__name__}")
     n_steps = int(n_steps)
     postfix_every = max(1, int(postfix_every))
     from tqdm.auto import tqdm
 
     buffers: dict[str, np.ndarray] = {}
-    done = 0
+    done = start = 0
+    if checkpoint is not None:
+        restored = checkpoint.load(n_steps)
+        if restored is not None:
+            done = start = int(restored[0])
+            for name, v in restored[1].items():
+                buffers[name] = np.full(n_steps, np.nan)
+                buffers[name][:done] = v
     interrupted = False
-    t0 = time.perf_counter()
-    bar = tqdm(total=n_steps, desc=desc, disable=not progress, leave=False,
+    t0 = last_save = time.perf_counter()
+    bar = tqdm(total=n_steps, initial=start, desc=desc, disable=not progress, leave=False,
                mininterval=0.5, dynamic_ncols=True)
     try:
-        for i in range(n_steps):
+        for i in range(start, n_steps):
             rec = _as_record(step(i))
             for name, v in rec.items():
                 buf = buffers.get(name)
@@ -128,11 +205,16 @@ def run_steps(step: Callable[[int], object], n_steps: int, *, desc: str = "train
             if progress and (i % postfix_every == 0 or done == n_steps) and rec:
                 bar.set_postfix({k: f"{float(v):.3g}" for k, v in list(rec.items())[:4]},
                                 refresh=False)
+            if checkpoint is not None and done < n_steps and time.perf_counter() - last_save >= checkpoint.every:
+                checkpoint.save(n_steps, done, buffers)
+                last_save = time.perf_counter()
     except KeyboardInterrupt:
         interrupted = True
         if interrupt == "raise":
             raise
     finally:
         bar.close()
+    if checkpoint is not None and done == n_steps and checkpoint.path.exists():
+        checkpoint.path.unlink()
     return History({k: v[:done].copy() for k, v in buffers.items()}, n_steps, interrupted,
-                   time.perf_counter() - t0)
+                   time.perf_counter() - t0, start)
