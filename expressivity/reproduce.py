@@ -275,15 +275,18 @@ def _estimate_text(items: list[PlanItem]) -> str:
 
 
 def format_plan(items: list[PlanItem], quick: bool = False, out: str | os.PathLike = "figures",
-                describe: bool = False) -> str:
+                describe: bool = False, compact: bool = False) -> str:
     """The plan as text: a line per figure (status, action, expected time, name; the reasons
-    of stale and missing figures below it), then what will run and how long it should take."""
+    of stale figures below it), then what will run and how long it should take.
+    ``describe`` adds each figure's description; ``compact`` folds the skipped (done)
+    figures into one line."""
     counts = {s: sum(it.status == s for it in items) for s in STATUSES}
     head = (f"{len(items)} figure{'s' if len(items) != 1 else ''} in {out}/ ({_mode(quick)} settings): "
             + ", ".join(f"{counts[s]} {s}" for s in STATUSES))
-    lines = [head, f"  {'status':8s} {'action':6s} {'expected':>12s}  figure"]
-    width = max((len(it.name) for it in items), default=0)
-    for it in items:
+    shown = [it for it in items if not (compact and it.action == "skip")]
+    lines = [head] + ([f"  {'status':8s} {'action':6s} {'expected':>12s}  figure"] if shown else [])
+    width = max((len(it.name) for it in shown), default=0)
+    for it in shown:
         cost = format_seconds(it.expected) + ("*" if it.estimate_note else "")
         name = f"{it.name:{width}s}  {it.job.description}".rstrip() if describe else it.name
         lines.append(f"  {it.status:8s} {it.action:6s} {cost:>12s}  {name}")
@@ -292,8 +295,11 @@ def format_plan(items: list[PlanItem], quick: bool = False, out: str | os.PathLi
             why.append(f"{it.cached} finished cell{'s' if it.cached > 1 else ''} in .cache/{it.name} reused")
         if why:
             lines.append(f"  {'':8s} {'':6s} {'':>12s}    " + "; ".join(why))
-    if any(it.estimate_note for it in items):
+    if any(it.estimate_note for it in shown):
         lines.append("  * recorded with other settings")
+    skipped = len(items) - len(shown)
+    if skipped:
+        lines.append(f"{skipped} done figure{'s' if skipped > 1 else ''} skipped (--list shows every figure)")
     to_run = [it for it in items if it.action == "run"]
     kept = [it for it in items if it.action == "keep"]
     if kept:
@@ -441,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         before = plan(out, quick=args.quick, only=args.only, force=args.force, refresh=args.refresh)
     except ValueError as e:
         parser.error(str(e))
-    print(format_plan(before, args.quick, args.out, describe=args.list), flush=True)
+    print(format_plan(before, args.quick, args.out, describe=args.list, compact=not args.list), flush=True)
     if args.list:
         return 0
     executor = client = None

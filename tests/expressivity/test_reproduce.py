@@ -377,7 +377,10 @@ def test_command_prints_the_plan_before_running_and_ctrl_c_says_how_to_resume(pl
     monkeypatch.setattr(sys.modules["_plan_fig_module"], "fig", interrupting)
     assert reproduce.main(["--out", str(out), "--no-progress"]) == 130
     captured = capsys.readouterr()
-    assert captured.out.index("will run 3 figures") >= 0 and calls == [6.0]
+    plan_text = captured.out
+    assert "will run 3 figures" in plan_text and calls == [6.0]
+    assert "2 done figures skipped (--list shows every figure)" in plan_text and "done_big" not in plan_text
+    assert "stale    keep" in plan_text and "missing  run" in plan_text
     err = captured.err
     assert "interrupted during missing_unknown." in err
     assert "complete: 3 of 8 selected figures are up to date; written in this run: missing_known" in err
