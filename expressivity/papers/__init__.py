@@ -25,9 +25,11 @@ import importlib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
-__all__ = ["FigureJob", "PAPERS", "all_jobs", "get_job", "paper_jobs", "show", "stamp_quick", "quick_mode"]
+__all__ = ["FigureJob", "PAPERS", "all_jobs", "get_job", "paper_jobs", "show", "stamp_quick", "quick_mode",
+           "checkpoint_path", "QUICK_STAMP"]
 
 #: Paper modules in the order of the README's table (``showcase`` holds the package's own
 #: worked examples, which belong to no paper). A module of this package that is not listed
@@ -56,11 +58,15 @@ def quick_mode() -> bool:
     return os.environ.get("EXPRESSIVITY_QUICK", "") == "1"
 
 
+#: The words :func:`stamp_quick` writes on every figure drawn with quick settings.
+QUICK_STAMP = "quick settings (not the paper's)"
+
+
 def stamp_quick(fig) -> None:
-    """Write "quick settings" on a figure, so a small-settings figure is never mistaken for
-    the paper's."""
-    fig.text(0.995, 0.005, "quick settings (not the paper's)", ha="right", va="bottom",
-             fontsize=8, color="tab:red", alpha=0.8)
+    """Write :data:`QUICK_STAMP` on a figure, so a small-settings figure is never mistaken
+    for the paper's. Both ``expressivity-figures --quick`` and :func:`show` in quick mode
+    stamp (through :meth:`FigureJob.render`); full-mode figures never are."""
+    fig.text(0.995, 0.005, QUICK_STAMP, ha="right", va="bottom", fontsize=8, color="tab:red", alpha=0.8)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,22 @@ class FigureJob:
     resumable intermediate results: sweeps, one verified file per cell) when ``uses_cache``.
     ``revision`` is bumped by hand when the figure's code changes what it draws for the same
     settings: together with the name, the settings and the mode it makes the figure's key, so
-    moving or editing code elsewhere never makes a committed figure stale.
+    moving or editing code elsewhere never makes a committed figure stale. The figure command
+    records the settings next to the key, so a stale figure is reported with what changed.
+
+    The cache directory (``uses_cache``): ``expressivity-figures`` passes
+    ``<out>/.cache/<name>``, the figure's own directory, kept across runs (``--force`` redraws
+    but reuses it; deleting it recomputes from scratch). In it:
+
+    * the figure's sweeps (:func:`expressivity.sweep.ensemble`, ``run_rows``, ``run_one``):
+      one verified file per cell, so an interrupted figure resumes cell by cell;
+    * ``checkpoints/``: a cell that trains for more than ~30 s saves a
+      :class:`expressivity.training.Checkpoint` every few seconds at
+      :func:`checkpoint_path` ``(cache_dir, name, params)``, so an interrupt loses at most
+      that much of the run; :func:`expressivity.training.run_steps` deletes the file when the
+      run completes and the sweep stores the finished cell. The checkpoint location says
+      where a cell runs, not what it computes: keep it out of the cell's key (not in the
+      sweep's ``fixed`` arguments), or moving the output directory would recompute the cell.
     """
 
     name: str
@@ -94,12 +115,18 @@ class FigureJob:
         return dict(self.quick if quick else self.full)
 
     def settings(self, quick: bool) -> dict:
-        """The keyword arguments that determine the figure (runtime ones removed)."""
-        return {k: v for k, v in self.kwargs(quick).items() if k not in RUNTIME_KWARGS}
+        """The keyword arguments that determine the figure (runtime ones removed), in a
+        canonical JSON form (:func:`expressivity.sweep.store.canonical`: functions by
+        ``module:qualname``, arrays by a hash of their bytes, never a memory address), so
+        they can be recorded in the manifest and compared with a later run's."""
+        from ..sweep.store import canonical
+
+        return canonical({k: v for k, v in self.kwargs(quick).items() if k not in RUNTIME_KWARGS})
 
     def key(self, quick: bool) -> str:
+        """Hash of what determines the figure: name, settings, mode and ``revision``."""
         payload = json.dumps({"name": self.name, "settings": self.settings(quick), "quick": bool(quick),
-                              "revision": self.revision}, sort_keys=True, default=repr)
+                              "revision": self.revision}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def render(self, quick: bool | None = None, cache_dir=None, **extra):
@@ -117,6 +144,26 @@ class FigureJob:
         if quick:
             stamp_quick(fig)
         return fig
+
+
+def checkpoint_path(cache_dir, name: str, params: Mapping[str, Any]) -> Path | None:
+    """Where a long training cell keeps its :class:`expressivity.training.Checkpoint`.
+
+    ``<cache_dir>/checkpoints/<name>-<hash>.pkl``, the hash taken over the cell's own
+    parameters (``params``: what its sweep cell is keyed by), so every cell has its own file
+    and a rerun of the same cell finds it again. None when ``cache_dir`` is None (a throw-away
+    run: nothing to resume). See :class:`FigureJob` for the convention.
+    """
+    if cache_dir is None:
+        return None
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-." for c in name):
+        raise ValueError(f"name must be a non-empty file-name-safe string (letters, digits, _-.), got {name!r}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of the cell's parameters, got {type(params).__name__}")
+    from ..sweep.store import canonical
+
+    digest = hashlib.sha256(json.dumps(canonical(dict(params)), sort_keys=True).encode()).hexdigest()[:20]
+    return Path(cache_dir) / "checkpoints" / f"{name}-{digest}.pkl"
 
 
 def _papers() -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 and counted calls of the cell functions: no cell is computed twice, none is lost)."""
 import functools
 import json
+import sys
 import warnings
 
 import pytest
@@ -37,7 +38,13 @@ def _fake_jobs(calls):
             FigureJob("b", "_fake_fig_module:fig", full={"value": 3.0}, quick={"value": 0.5})]
 
 
-def test_resume_skips_done_figures_and_recomputes_changed(tmp_path, monkeypatch):
+def test_resume_skips_done_figures_and_keeps_stale_ones_unless_refreshed(tmp_path, monkeypatch):
+    """Oracle: the calls of the figure function and the manifest on disk. Done figures are
+    skipped; a figure drawn in the other mode is stale: kept by default (its PNG untouched),
+    recomputed with ``refresh``; the manifest records key, mode, settings, revision, wall
+    time, cost per mode, date and version."""
+    from expressivity import __version__
+
     calls = []
     monkeypatch.setattr(reproduce, "all_jobs", lambda: _fake_jobs(calls))
     reproduce.run(tmp_path, quick=True, progress=False)
@@ -45,10 +52,20 @@ def test_resume_skips_done_figures_and_recomputes_changed(tmp_path, monkeypatch)
     assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     reproduce.run(tmp_path, quick=True, progress=False)
     assert calls == [1.0, 0.5], "up-to-date figures must be skipped"
+    png = (tmp_path / "b.png").read_bytes()
     reproduce.run(tmp_path, quick=False, progress=False, only=["b"])
-    assert calls == [1.0, 0.5, 3.0], "changed settings must recompute"
+    assert calls == [1.0, 0.5], "a stale figure whose PNG exists is kept by default"
+    assert (tmp_path / "b.png").read_bytes() == png
+    [item] = reproduce.plan(tmp_path, quick=False, only=["b"])
+    assert (item.status, item.action, item.reasons) == ("stale", "keep", ("drawn with quick settings; full asked for",))
+    reproduce.run(tmp_path, quick=False, progress=False, only=["b"], refresh=True)
+    assert calls == [1.0, 0.5, 3.0], "--refresh recomputes stale figures"
     manifest = json.loads((tmp_path / ".manifest.json").read_text())
-    assert set(manifest) == {"a", "b"} and manifest["b"]["quick"] is False
+    assert set(manifest) == {"a", "b"}
+    b = manifest["b"]
+    assert (b["quick"], b["mode"], b["settings"], b["revision"], b["version"]) == (False, "full", {"value": 3.0}, 0, __version__)
+    assert set(b["costs"]) == {"quick", "full"} and b["costs"]["full"] == b["seconds"] >= 0
+    assert b["date"][:4].isdigit() and b["date"].endswith("+00:00")
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -196,3 +213,239 @@ def test_figure_command_runs_cells_on_a_dask_scheduler(tmp_path, monkeypatch):
     assert len(cells) == 6 and (tmp_path / "raghu2017_expressive_dichotomies.png").exists()
     assert reproduce.main(only + ["--force", "--workers", "0"]) == 0
     assert len(threads) == 6 and _cells(tmp_path / ".cache" / "raghu2017_expressive_dichotomies") == cells
+
+
+# ------------------------------------------------------------------ the plan (issue 18)
+def _plan_jobs(calls):
+    """Seven fake jobs whose manifest entries (written by :func:`_plan_manifest`) make each
+    case of the plan: done, stale by settings, by revision, by mode, by an older manifest,
+    missing with and without a recorded cost, and an older entry whose key alone differs."""
+    def fig(value=1.0, n=1):
+        calls.append(value)
+        return _tiny_figure(value)
+
+    import sys
+    import types
+
+    mod = types.ModuleType("_plan_fig_module")
+    mod.fig = fig
+    sys.modules["_plan_fig_module"] = mod
+    f = "_plan_fig_module:fig"
+    return [FigureJob("done_big", f, full={"value": 1.0}),
+            FigureJob("stale_settings", f, full={"value": 3.0, "n": 4}),
+            FigureJob("stale_revision", f, full={"value": 1.0}, revision=2),
+            FigureJob("stale_legacy", f, full={"value": 5.0}),
+            FigureJob("missing_known", f, full={"value": 6.0}),
+            FigureJob("missing_unknown", f, full={"value": 7.0}),
+            FigureJob("missing_known2", f, full={"value": 8.0}),
+            FigureJob("done_keyformat", f, full={"value": 9.0})]
+
+
+#: the recorded costs (seconds) that the expected times must reproduce
+COSTS = {"done_big": 10_000.0, "stale_settings": 100.0, "stale_revision": 40.0, "stale_legacy": 77.0,
+         "missing_known": 250.0, "missing_known2": 100.0, "done_keyformat": 3.0}
+
+
+def _plan_manifest(out, jobs):
+    by = {j.name: j for j in jobs}
+    entry = lambda name, **kw: dict(key=by[name].key(False), mode="full", quick=False,  # noqa: E731
+                                    settings=by[name].settings(False), revision=by[name].revision,
+                                    seconds=COSTS[name], costs={"full": COSTS[name]}, **kw)
+    manifest = {
+        "done_big": entry("done_big"),
+        "stale_settings": dict(entry("stale_settings"), key="0" * 16, settings={"value": 2.0, "steps": 10}),
+        "stale_revision": dict(entry("stale_revision"), key="1" * 16, revision=0),
+        # written before settings were recorded: key, mode flag, wall time, version only
+        "stale_legacy": {"key": "2" * 16, "quick": False, "seconds": COSTS["stale_legacy"], "version": "0.1.0"},
+        "missing_known": dict(entry("missing_known"), costs={"full": 250.0, "quick": 1.5}),
+        "missing_known2": dict(entry("missing_known2"), key="3" * 16, settings={"value": 0.0}),
+        # same settings, mode and revision, other key: the key's format changed, nothing to redo
+        "done_keyformat": dict(entry("done_keyformat"), key="4" * 16),
+    }
+    (out / ".manifest.json").write_text(json.dumps(manifest))
+    for name in ("done_big", "stale_settings", "stale_revision", "stale_legacy", "done_keyformat"):
+        (out / f"{name}.png").write_bytes(b"committed " + name.encode())
+
+
+@pytest.fixture
+def planned(tmp_path, monkeypatch):
+    calls = []
+    jobs = _plan_jobs(calls)
+    monkeypatch.setattr(reproduce, "all_jobs", lambda: jobs)
+    _plan_manifest(tmp_path, jobs)
+    return tmp_path, calls
+
+
+def test_plan_says_done_stale_why_missing_and_expected_seconds(planned):
+    """Oracle: the hand-written manifest. Status and reasons follow from what it records
+    (settings diff, revision, older entry), expected seconds are its recorded costs in the
+    asked-for mode (None where it has none), actions follow --refresh / --force."""
+    out, calls = planned
+    items = {it.name: it for it in reproduce.plan(out)}
+    assert {n: it.status for n, it in items.items()} == {
+        "done_big": "done", "stale_settings": "stale", "stale_revision": "stale", "stale_legacy": "stale",
+        "missing_known": "missing", "missing_unknown": "missing", "missing_known2": "missing",
+        "done_keyformat": "done"}
+    assert items["stale_settings"].reasons == ("n added (4)", "steps removed (was 10)", "value: 2.0 -> 3.0")
+    assert items["stale_revision"].reasons == ("revision 0 -> 2 (the figure's code changed)",)
+    assert "settings not recorded" in items["stale_legacy"].reasons[0]
+    assert {n: it.action for n, it in items.items()} == {
+        "done_big": "skip", "stale_settings": "keep", "stale_revision": "keep", "stale_legacy": "keep",
+        "missing_known": "run", "missing_unknown": "run", "missing_known2": "run", "done_keyformat": "skip"}
+    assert {n: it.expected for n, it in items.items()} == {**COSTS, "missing_unknown": None}
+    assert items["missing_known2"].estimate_note == "recorded with other settings"
+    assert items["missing_known"].estimate_note == "" and items["done_big"].estimate_note == ""
+    assert reproduce.plan(out, quick=True, only=["missing_known"])[0].expected == 1.5
+    assert reproduce.plan(out, quick=True, only=["done_big"])[0].expected is None
+    refreshed = {it.name: it.action for it in reproduce.plan(out, refresh=True)}
+    assert [n for n, a in refreshed.items() if a == "run"] == [
+        "stale_settings", "stale_revision", "stale_legacy", "missing_known", "missing_unknown", "missing_known2"]
+    assert {it.action for it in reproduce.plan(out, force=True)} == {"run"}
+    to_run = [it for it in reproduce.plan(out) if it.action == "run"]
+    assert reproduce.expected_remaining(to_run) == (COSTS["missing_known"] + COSTS["missing_known2"], 1)
+    assert calls == [], "planning computes nothing"
+
+
+def test_default_run_keeps_stale_pngs_and_refresh_recomputes_them(planned):
+    """Oracle: the calls of the figure function and the bytes of the kept PNGs."""
+    out, calls = planned
+    reproduce.run(out, progress=False)
+    assert calls == [6.0, 7.0, 8.0], "only the missing figures run"
+    for name in ("stale_settings", "stale_revision", "stale_legacy", "done_big", "done_keyformat"):
+        assert (out / f"{name}.png").read_bytes() == b"committed " + name.encode()
+    reproduce.run(out, progress=False, refresh=True)
+    assert calls == [6.0, 7.0, 8.0, 3.0, 1.0, 5.0], "--refresh recomputes the stale ones, nothing else"
+    assert {it.status for it in reproduce.plan(out)} == {"done"}
+    reproduce.run(out, progress=False, force=True, only=["done_*"])
+    assert calls[6:] == [1.0, 9.0], "--force recomputes every selected figure"
+
+
+def test_eta_comes_from_recorded_costs_of_the_figures_that_run(planned, capsys):
+    """Oracle: the manifest's numbers. The time left before each figure is the sum of the
+    recorded costs of it and the figures after it that will run (250 + 100 s, then 100 s),
+    never counting the skipped 10 000 s figure; figures without a cost are counted apart.
+    Both the log lines and the outer bar's text say so."""
+    out, calls = planned
+    lines = []
+    reproduce.run(out, progress=True, log=lines.append)
+    starts = [line for line in lines if "left in all" in line]
+    assert [line.split("left in all: ")[1] for line in starts] == [
+        "about 5 min 50 s + 1 figure of unknown cost",   # missing_known: 250 + 100 (+ missing_unknown)
+        "about 1 min 40 s + 1 figure of unknown cost",   # missing_unknown: 100 still to come
+        "about 1 min 40 s"]                              # missing_known2
+    assert "expected 4 min 10 s" in starts[0] and "expected unknown" in starts[1]
+    assert "recorded with other settings" in starts[2]
+    err = capsys.readouterr().err
+    assert "figures: 0/3" in err and "left: about 5 min 50 s + 1 figure of unknown cost" in err
+    assert "now missing_known (recorded 4 min 10 s" in err and "now missing_known2" in err
+    assert "2 h 46 min" not in err and "10000" not in err
+    manifest = json.loads((out / ".manifest.json").read_text())
+    assert manifest["missing_unknown"]["costs"] == {"full": manifest["missing_unknown"]["seconds"]}
+    assert manifest["missing_known"]["costs"]["quick"] == 1.5, "the other mode's cost is kept"
+
+
+def test_list_prints_the_plan_and_runs_nothing(planned, capsys):
+    """Oracle: the manifest's statuses and costs in ``--list`` output; no figure function call."""
+    out, calls = planned
+    assert reproduce.main(["--out", str(out), "--list"]) == 0
+    text = capsys.readouterr().out
+    assert calls == []
+    assert text.splitlines()[0] == f"8 figures in {out}/ (full settings): 2 done, 3 stale, 3 missing"
+    rows = {line.split()[-1]: line.split() for line in text.splitlines() if line.startswith("  ") and
+            line.split()[0] in reproduce.STATUSES}
+    assert rows["done_big"][:2] == ["done", "skip"] and " ".join(rows["done_big"][2:4]) == "2 h"
+    assert rows["stale_settings"][:5] == ["stale", "keep", "1", "min", "40"]
+    assert rows["missing_unknown"][:3] == ["missing", "run", "unknown"]
+    assert rows["missing_known2"][2:6] == ["1", "min", "40", "s*"]
+    assert "n added (4); steps removed (was 10); value: 2.0 -> 3.0" in text
+    assert "kept 3 stale figures (--refresh" in text
+    assert "will run 3 figures: about 5 min 50 s + 1 figure of unknown cost by the recorded costs" in text
+    assert reproduce.main(["--out", str(out), "--list", "--force", "--only", "done_big"]) == 0
+    assert "will run 1 figure: about 2 h 46 min by the recorded costs" in capsys.readouterr().out
+
+
+def test_command_prints_the_plan_before_running_and_ctrl_c_says_how_to_resume(planned, capsys, monkeypatch):
+    """Oracle: the command's output around an interrupt in the second figure that runs."""
+    out, calls = planned
+    real = sys.modules["_plan_fig_module"].fig
+
+    def interrupting(value=1.0, n=1):
+        if value == 7.0:
+            raise KeyboardInterrupt
+        return real(value, n)
+
+    monkeypatch.setattr(sys.modules["_plan_fig_module"], "fig", interrupting)
+    assert reproduce.main(["--out", str(out), "--no-progress"]) == 130
+    captured = capsys.readouterr()
+    plan_text = captured.out
+    assert "will run 3 figures" in plan_text and calls == [6.0]
+    assert "2 done figures skipped (--list shows every figure)" in plan_text and "done_big" not in plan_text
+    assert "stale    keep" in plan_text and "missing  run" in plan_text
+    err = captured.err
+    assert "interrupted during missing_unknown." in err
+    assert "complete: 3 of 8 selected figures are up to date; written in this run: missing_known" in err
+    assert "still to run: 2 figures (missing_unknown, missing_known2), expected about 1 min 40 s + 1 figure" in err
+    assert "run the same command again to resume" in err
+
+
+def test_resumed_run_keeps_the_recorded_cost(tmp_path, monkeypatch):
+    """A run that reused stored cells took less than a run from scratch: the manifest keeps
+    the larger recorded cost (oracle: the hand-written previous cost) and counts the cells."""
+    import types
+
+    mod = types.ModuleType("_cached_fig_module")
+    mod.fig = lambda value=1.0, cache_dir=None: _tiny_figure(value)
+    sys.modules["_cached_fig_module"] = mod
+    jobs = [FigureJob("c", "_cached_fig_module:fig", full={"value": 2.0}, uses_cache=True)]
+    monkeypatch.setattr(reproduce, "all_jobs", lambda: jobs)
+    (tmp_path / ".cache" / "c").mkdir(parents=True)
+    (tmp_path / ".cache" / "c" / "cell.npz").write_bytes(b"")
+    (tmp_path / ".manifest.json").write_text(json.dumps({"c": {"key": "x", "costs": {"full": 500.0}}}))
+    [item] = reproduce.plan(tmp_path)
+    assert (item.status, item.cached, item.expected) == ("missing", 1, 500.0)
+    assert "1 finished cell in .cache/c reused" in reproduce.format_plan([item])
+    reproduce.run(tmp_path, progress=False)
+    entry = json.loads((tmp_path / ".manifest.json").read_text())["c"]
+    assert entry["costs"] == {"full": 500.0} and entry["resumed_cells"] == 1 and entry["seconds"] < 500
+
+
+# ------------------------------------------------------------------ quick stamp (issue 18)
+def _has_stamp(fig):
+    from expressivity.papers import QUICK_STAMP
+
+    return any(t.get_text() == QUICK_STAMP for t in fig.texts)
+
+
+def test_quick_figures_are_stamped_by_the_command_and_by_show_never_in_full_mode(tmp_path, monkeypatch):
+    """Oracle: the text artists of the Figure objects the job function returned (kept after
+    the command closed them): "quick settings" on every quick figure, from the command and
+    from ``papers.show`` (explicit ``quick=True`` and ``EXPRESSIVITY_QUICK=1``), and never on
+    a full-mode one."""
+    import sys
+    import types
+
+    from expressivity import papers
+
+    figs = []
+
+    def drawing(value=1.0):
+        figs.append(_tiny_figure(value))
+        return figs[-1]
+
+    mod = types.ModuleType("_stamp_fig_module")
+    mod.drawing = drawing
+    sys.modules["_stamp_fig_module"] = mod
+    job = FigureJob("s", "_stamp_fig_module:drawing", full={"value": 2.0}, quick={"value": 1.0})
+    monkeypatch.setattr(reproduce, "all_jobs", lambda: [job])
+    monkeypatch.setattr(papers, "get_job", lambda name: job)
+    assert reproduce.main(["--out", str(tmp_path / "q"), "--quick", "--no-progress"]) == 0
+    assert reproduce.main(["--out", str(tmp_path / "f"), "--no-progress"]) == 0
+    assert [_has_stamp(f) for f in figs] == [True, False]
+    monkeypatch.setenv("EXPRESSIVITY_QUICK", "1")
+    papers.show("s")
+    papers.show("s", quick=False)
+    monkeypatch.setenv("EXPRESSIVITY_QUICK", "0")
+    papers.show("s")
+    papers.show("s", quick=True)
+    assert [_has_stamp(f) for f in figs[2:]] == [True, False, False, True]
+    assert [f.axes[0].lines[0].get_ydata()[1] for f in figs] == [1.0, 2.0, 1.0, 2.0, 2.0, 1.0]

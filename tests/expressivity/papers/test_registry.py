@@ -68,3 +68,36 @@ def test_key_depends_on_settings_mode_and_revision_only():
     assert a.key(False) != a.key(True)
     assert a.key(False) != papers.FigureJob("x", "m:f", full={"n": 2}).key(False)
     assert a.key(False) != papers.FigureJob("x", "m:f", full={"n": 1}, revision=1).key(False)
+
+
+def test_key_and_recorded_settings_are_the_same_in_another_process():
+    """Oracle: the key and settings computed by a fresh interpreter. A function among the
+    settings is recorded by ``module:qualname``, never by a repr holding a memory address
+    (which made keys change from run to run), and the recorded settings are plain JSON."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, os.path; from expressivity import papers; "
+            "j = papers.FigureJob('x', 'm:f', full={'fn': os.path.join, 'n': (1, 2)}); "
+            "print(json.dumps([j.key(False), j.settings(False)]))")
+    here = papers.FigureJob("x", "m:f", full={"fn": __import__("os").path.join, "n": (1, 2)})
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [here.key(False), here.settings(False)]
+    assert here.settings(False) == {"fn": {"function": "posixpath:join"}, "n": [1, 2]}
+
+
+def test_checkpoint_path_is_one_file_per_cell_under_the_cache_directory(tmp_path):
+    """Oracle: the convention's path layout, hand-checked: ``<cache_dir>/checkpoints/<name>-<hash>.pkl``,
+    the same for equal parameters (in any order), another for other parameters; None without
+    a cache directory; bad names and parameters raise."""
+    p = papers.checkpoint_path(tmp_path, "ring", {"seed": 1, "steps": 10})
+    assert p.parent == tmp_path / "checkpoints" and p.name.startswith("ring-") and p.suffix == ".pkl"
+    assert p == papers.checkpoint_path(str(tmp_path), "ring", {"steps": 10, "seed": 1})
+    assert p != papers.checkpoint_path(tmp_path, "ring", {"seed": 2, "steps": 10})
+    assert p != papers.checkpoint_path(tmp_path, "other", {"seed": 1, "steps": 10})
+    assert papers.checkpoint_path(None, "ring", {"seed": 1}) is None
+    with pytest.raises(ValueError, match="name"):
+        papers.checkpoint_path(tmp_path, "../x", {})
+    with pytest.raises(TypeError, match="params"):
+        papers.checkpoint_path(tmp_path, "ring", [1, 2])
