@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import partial
+
 from .tree import tree_map
 
-__all__ = ["Box", "primitive", "defvjp", "FusedVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
+__all__ = ["Box", "primitive", "defvjp", "FusedVJP", "VariadicVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
 
 
 class Box:
@@ -46,7 +48,7 @@ class Box:
     arguments of the primitive that produced it and ``_argnums`` their positions, ``_vjps``
     the primitive's VJP table, ``_args``/``_kw`` the unboxed arguments, ``_g`` the cotangent
     accumulated during the backward pass. Operators and array methods are attached by
-    :mod:`expressivity.autodiff.numpy`.
+    :mod:`expressivity.autodiff.box_ops` (imported at the end of this module).
     """
 
     __slots__ = ("_value", "_level", "_tape", "_parents", "_argnums", "_vjps", "_args", "_kw", "_g")
@@ -275,6 +277,19 @@ class FusedVJP:
         self.fn = fn
 
 
+class VariadicVJP:
+    """VJP table of a variadic primitive whose array arguments are ``args[1:]`` (einsum,
+    concatenate, stack): ``fn(i, g, ans, *args, **kw)`` is the VJP of ``args[i]``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __getitem__(self, i):
+        return partial(self.fn, i)
+
+
 def _accumulate(p, pg):
     """p._g += pg. In place when the running sum is a plain array that nothing else can see
     (it owns its data and only ``p._g`` refers to it, by its CPython reference count), else
@@ -497,16 +512,14 @@ def _run_backward(out, boxed, tape, level):
 
 def _conform(g, raw):
     """Give the gradient the leaf's shape (size-1 broadcasts) and dtype."""
-    from . import numpy as anp
-
     gshape = np.shape(getval(g))
     rshape = np.shape(raw)
     if gshape != rshape:
-        g = anp.reshape(g, rshape)
+        g = reshape(g, rshape)
     gd = getattr(getval(g), "dtype", None)
     rd = getattr(raw, "dtype", None)
     if rd is not None and gd is not None and gd != rd:
-        g = anp.astype(g, rd)
+        g = astype(g, rd)
     elif rd is not None and gd is None:
         g = np.asarray(g, dtype=rd)
     return g
@@ -559,3 +572,11 @@ def grad(fun, argnum=0, has_aux=False):
     g.__name__ = f"grad({getattr(fun, '__name__', 'fun')})"
     g.__doc__ = fun.__doc__
     return g
+
+
+# The Box operators (x + y, x @ W, x.sum(), x[i]) are the primitives of the topic modules,
+# attached here so that a Box is complete as soon as the engine is imported. They import
+# this module's names, all defined above.
+from . import box_ops as _box_ops  # noqa: E402,F401
+from .elementwise import astype  # noqa: E402
+from .shapes import reshape  # noqa: E402
