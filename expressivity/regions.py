@@ -35,6 +35,7 @@ from ._region_kernel import LINEAR as _LINEAR
 from ._region_kernel import RELU as _RELU
 from ._region_kernel import TRIG as _TRIG
 from ._region_kernel import walk_kernel as _walk_kernel
+from .checks import check_array, check_bool, check_positive, check_positive_int, check_real, plain
 from .networks import RandomNetwork, as_generator
 
 _TWO_PI = 2.0 * np.pi
@@ -56,6 +57,8 @@ class Walk(NamedTuple):
 
 
 def _act_code(net: RandomNetwork) -> int:
+    if not isinstance(net, RandomNetwork):
+        raise TypeError(f"net must be a RandomNetwork (expressivity.random_network), got {type(net).__name__}")
     name = net.activation.name
     codes = {"relu": _RELU, "hard_tanh": _HARD_TANH, "linear": _LINEAR}
     if name not in codes:
@@ -85,6 +88,32 @@ def _zobrist(n_units, seed=12345):
                         endpoint=True)
 
 
+def _check_s_range(s_range):
+    if isinstance(s_range, (str, bytes)) or not hasattr(s_range, "__len__") or len(s_range) != 2:
+        raise ValueError(f"s_range must be a pair (s0, s1) of finite numbers with s0 < s1; got {s_range!r}")
+    s0, s1 = (check_real("s_range[i]", v) for v in s_range)
+    if not s1 > s0:
+        raise ValueError(f"s_range must be a pair (s0, s1) of finite numbers with s0 < s1; got ({s0}, {s1})")
+    return s0, s1
+
+
+def _check_layers(weights, biases):
+    """Weights (N_l, N_{l-1}) chained, biases (N_l,), all finite."""
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or len(weights) == 0:
+        raise ValueError("weights must be a non-empty sequence of 2-D arrays (one per layer)")
+    if isinstance(biases, (str, bytes)) or not hasattr(biases, "__len__") or len(biases) != len(weights):
+        raise ValueError(f"biases must be a sequence of {len(weights)} 1-D arrays (one per layer of weights)")
+    ws, bs = [], []
+    for j, (W, b) in enumerate(zip(weights, biases)):
+        W = check_array(f"weights[{j}]", W, ndim=2)
+        if j and W.shape[1] != ws[-1].shape[0]:
+            raise ValueError(f"weights[{j}] must have {ws[-1].shape[0]} columns (the width of layer "
+                             f"{j}), got shape {W.shape}")
+        ws.append(W)
+        bs.append(check_array(f"biases[{j}]", b, shape=(W.shape[0],)))
+    return ws, bs
+
+
 class WalkCoefficients(NamedTuple):
     """Raw result of :func:`walk_coefficients`. Per-layer arrays have shape (depth,); the
     event arrays one entry per region boundary crossed, in order of s."""
@@ -110,14 +139,21 @@ def walk_coefficients(kind: str, s_range, A1, B1, C1, weights, biases, activatio
     :class:`WalkCoefficients`.
     """
     kinds = {"line": _LINE, "trig": _TRIG}
-    if kind not in kinds:
-        raise ValueError(f"kind must be 'line' or 'trig'; got {kind!r}")
-    s0, s1 = (float(v) for v in s_range)
-    if not (np.isfinite(s0) and np.isfinite(s1) and s1 > s0):
-        raise ValueError(f"s_range must be finite with s_range[0] < s_range[1]; got {s_range}")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"kind must be 'line' or 'trig'; got {plain(kind)}")
+    s0, s1 = _check_s_range(s_range)
+    if isinstance(activation_code, bool) or activation_code not in (_RELU, _HARD_TANH, _LINEAR) \
+            or not isinstance(activation_code, (int, np.integer)):
+        raise ValueError(f"activation_code must be 0 (relu), 1 (hard_tanh) or 2 (linear); got "
+                         f"{plain(activation_code)}")
+    post_activation = check_bool("post_activation", post_activation)
+    max_events = check_positive_int("max_events", max_events)
+    weights, biases = _check_layers(weights, biases)
+    n1 = weights[0].shape[0]
+    A1, B1, C1 = (np.ascontiguousarray(check_array(nm, v, shape=(n1,)))
+                  for nm, v in (("A1", A1), ("B1", B1), ("C1", C1)))
     WT, w_off, b, widths = _pack(weights, biases)
-    res = _walk_kernel(kinds[kind], s0, s1, np.ascontiguousarray(A1, float),
-                       np.ascontiguousarray(B1, float), np.ascontiguousarray(C1, float), WT,
+    res = _walk_kernel(kinds[kind], s0, s1, A1, B1, C1, WT,
                        w_off, b, widths, activation_code, bool(post_activation),
                        _zobrist(int(widths.sum())), int(max_events), _GLX, _GLW)
     if res[-1]:
@@ -133,14 +169,9 @@ def walk(net: RandomNetwork, center, u, w=None, kind: str = "line", s_range=(0.0
     kind ``"line"``: (g1, g2) = (s, 0); ``"trig"``: (cos s, sin s), e.g. s in [0, 2 pi].
     """
     act = _act_code(net)
-    center = np.asarray(center, float)
-    u = np.asarray(u, float)
-    w = np.zeros_like(u) if w is None else np.asarray(w, float)
-    for name, v in (("center", center), ("u", u), ("w", w)):
-        if v.shape != (net.input_dim,):
-            raise ValueError(f"{name} must have shape ({net.input_dim},); got {v.shape}")
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be finite")
+    center = check_array("center", center, shape=(net.input_dim,))
+    u = check_array("u", u, shape=(net.input_dim,))
+    w = np.zeros_like(u) if w is None else check_array("w", w, shape=(net.input_dim,))
     W1, b1 = net.weights[0], net.biases[0]
     r = walk_coefficients(kind, s_range, W1 @ u, W1 @ w, W1 @ center + b1, net.weights,
                           net.biases, act, post_activation, max_events)
@@ -149,15 +180,28 @@ def walk(net: RandomNetwork, center, u, w=None, kind: str = "line", s_range=(0.0
                 r.grassmannian_length, r.event_s, r.event_layer, r.event_unit)
 
 
+def _points(net, **points):
+    """The named input points as finite float vectors of shape (net.input_dim,)."""
+    _act_code(net)
+    return [check_array(k, v, shape=(net.input_dim,)) for k, v in points.items()]
+
+
+def _inputs(net, X):
+    X = check_array("X", X, ndim=2)
+    if X.shape[1] != net.input_dim:
+        raise ValueError(f"X must have shape (n, {net.input_dim}) (input_dim); got {X.shape}")
+    return X
+
+
 def walk_line(net: RandomNetwork, x0, x1, post_activation: bool = False, **kw) -> Walk:
     """Exact walk along the segment x0 + t (x1 - x0), t in [0, 1]."""
-    x0 = np.asarray(x0, float)
-    return walk(net, x0, np.asarray(x1, float) - x0, None, "line", (0.0, 1.0), post_activation, **kw)
+    x0, x1 = _points(net, x0=x0, x1=x1)
+    return walk(net, x0, x1 - x0, None, "line", (0.0, 1.0), post_activation, **kw)
 
 
 def walk_arc(net: RandomNetwork, x0, x1, post_activation: bool = False, **kw) -> Walk:
     """Exact walk along Raghu's arc cos(pi t/2) x0 + sin(pi t/2) x1; event times are in t."""
-    x0 = np.asarray(x0, float)
+    x0, x1 = _points(net, x0=x0, x1=x1)
     r = walk(net, np.zeros_like(x0), x0, x1, "trig", (0.0, 0.5 * np.pi), post_activation, **kw)
     scale = 2.0 / np.pi
     return r._replace(event_s=r.event_s * scale, output_sign_changes=r.output_sign_changes * scale)
@@ -166,8 +210,10 @@ def walk_arc(net: RandomNetwork, x0, x1, post_activation: bool = False, **kw) ->
 def walk_circle(net: RandomNetwork, u0, u1, radius: float = 1.0, post_activation: bool = False,
                 **kw) -> Walk:
     """Exact walk around radius (u0 cos s + u1 sin s), s in [0, 2 pi)."""
-    u0 = np.asarray(u0, float) * radius
-    return walk(net, np.zeros_like(u0), u0, np.asarray(u1, float) * radius, "trig",
+    u0, u1 = _points(net, u0=u0, u1=u1)
+    radius = check_positive("radius", radius)
+    u0 = u0 * radius
+    return walk(net, np.zeros_like(u0), u0, u1 * radius, "trig",
                 (0.0, _TWO_PI), post_activation, **kw)
 
 
@@ -177,7 +223,7 @@ def patterns_at(net: RandomNetwork, X) -> tuple[np.ndarray, np.ndarray]:
     relu: 0 off / 1 on; hard_tanh: 0 (h < -1) / 1 / 2 (h > 1). The dense-sampling oracle.
     """
     code = _act_code(net)
-    hs = net.forward(np.asarray(X, float))
+    hs = net.forward(_inputs(net, X))
     if code == _RELU:
         states = [(h > 0).astype(np.int8) for h in hs]
     elif code == _HARD_TANH:
@@ -191,6 +237,10 @@ def sampled_counts(net: RandomNetwork, X) -> tuple[np.ndarray, int, int]:
     """Counts seen by sampling the curve at the rows of X: (transitions per layer, distinct
     patterns, output sign changes). A lower bound that converges to the exact walk as the
     samples get dense (crossings missed between two samples are never counted)."""
+    _act_code(net)
+    X = _inputs(net, X)
+    if X.shape[0] < 2:
+        raise ValueError(f"X must hold at least 2 samples of the curve, got shape {X.shape}")
     states, out = patterns_at(net, X)
     jumps = np.abs(np.diff(states.astype(np.int64), axis=0)).sum(axis=0)
     bounds = np.cumsum((0,) + net.widths)
@@ -209,13 +259,11 @@ def dichotomies(net: RandomNetwork, layer: int, X, seed=0, return_times: bool = 
     layers above. Needs at most 62 inputs (labellings are stored as int64 bit masks).
     """
     code = _act_code(net)
-    X = np.asarray(X, float)
-    if X.ndim != 2 or X.shape[1] != net.input_dim:
-        raise ValueError(f"X must have shape (s, {net.input_dim}); got {X.shape}")
+    X = _inputs(net, X)
     if not 1 <= X.shape[0] <= 62:
         raise ValueError(f"X must hold between 1 and 62 inputs; got {X.shape[0]}")
-    if not (isinstance(layer, (int, np.integer)) and 1 <= layer <= net.depth):
-        raise ValueError(f"layer must be an int in [1, {net.depth}]; got {layer!r}")
+    if isinstance(layer, bool) or not (isinstance(layer, (int, np.integer)) and 1 <= layer <= net.depth):
+        raise ValueError(f"layer must be an int in [1, {net.depth}]; got {plain(layer)}")
     rng = as_generator(seed)
     W = net.weights[layer - 1]
     W2 = rng.standard_normal(W.shape) * np.sqrt(net.sigma_w2 / W.shape[1])
