@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from ..checks import check_positive_int
 from .core import Box, VariadicVJP, defvjp, getval, primitive, primitive1
 
 
@@ -192,6 +193,7 @@ def asarray(x, dtype=None):
 
 def one_hot(idx, n, dtype=_np.float64):
     """One-hot rows: ``one_hot(idx, n)[..., j] = (idx == j)`` (not differentiable)."""
+    n = check_positive_int("n", n)
     idx = _np.asarray(getval(idx))
     if not _np.issubdtype(idx.dtype, _np.integer):
         raise TypeError(f"one_hot: idx must be an integer array, got dtype {idx.dtype}")

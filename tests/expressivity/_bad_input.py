@@ -1,7 +1,7 @@
 """Harness of the table-driven bad-input tests (issue 19).
 
 Each case is ``(id, thunk, expect)``. ``Named(*names)`` expects a ValueError or TypeError
-(or the given exception types) whose message names one of ``names`` and prints numbers as
+(or the given exception types) whose message names one of ``names`` (as a whole word) and prints numbers as
 plain numbers (no ``np.float64(...)``); ``Doc(check, what)`` expects a documented return
 value for which ``check(value)`` is true. Anything else fails: another exception (a numba
 typing error, an IndexError/KeyError from inside), a warning (warnings are errors here), a
@@ -10,6 +10,7 @@ silent NaN, or a value the check rejects.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -56,7 +57,8 @@ def run_case(thunk, expect):
         except Exception as e:  # noqa: BLE001  (classified below)
             if isinstance(expect, Named) and isinstance(e, expect.types):
                 msg = str(e)
-                assert any(n in msg for n in expect.names), (
+                # the name as a whole word ("n" must not match inside "must")
+                assert any(re.search(r"(?<![\w.])" + re.escape(n) + r"(?!\w)", msg) for n in expect.names), (
                     f"{type(e).__name__} does not name {expect.names}: {msg}")
                 assert "np.float" not in msg and "np.int" not in msg, f"numpy repr in message: {msg}"
                 return "named"
