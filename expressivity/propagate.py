@@ -233,6 +233,46 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
     Runs on the calling thread (plus whatever threads BLAS uses for the products).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name (``"tanh"``, ``"relu"``, ...), a ``meanfield.Activation`` (e.g. from
+        ``Activation.from_sympy``; its q* comes from meanfield) or an object with
+        ``.phi/.dphi/.d2phi`` (then give ``q0``).
+    sigma_w2, sigma_b2 : float
+        Weight and bias variances, finite and >= 0.
+    width : int
+        N >= 2 units per layer.
+    depth : int
+        Number of measured layers >= 1 (the circle h^1 and depth - 1 random layers above it).
+    n_points : int
+        Samples of the circle (>= 3, and >= sqrt(q) for a bounded activation so that phi is
+        resolved between samples).
+    seed : int or numpy.random.Generator
+        Draws the circle's basis, then W^2, b^2, ...
+    q0 : float, optional
+        Squared length per unit of the circle (> 0) instead of q*.
+    post_activation : bool
+        Measure z^l = phi(h^l) instead of h^l.
+
+    Returns
+    -------
+    CurveMeasures
+        Fields ``q``, ``gbar``, ``kappa_bar2``, ``euclidean_length``, ``grassmannian_length``,
+        each of shape (depth,). ``kappa_bar2`` and ``grassmannian_length`` are NaN at a layer
+        whose curve has zero speed somewhere (e.g. every layer above the circle when
+        ``sigma_w2 = 0``).
+
+    Raises
+    ------
+    TypeError
+        For arguments of the wrong type (a string variance, a float width, ...).
+    ValueError
+        For values out of range: negative or non-finite variances, sizes below their minimum,
+        an unknown activation name, q* = 0 or inf without ``q0``, a width or ``n_points`` whose
+        arrays would not fit in memory (refused before allocating), or a circle too coarse to
+        resolve phi (fewer than sqrt(q) samples, or phi' underflowing to 0 at every sample).
     """
     post_activation = check_bool("post_activation", post_activation)
     act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(

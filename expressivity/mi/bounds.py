@@ -126,6 +126,23 @@ def ba(log_q_x_given_y, entropy_x):
     Needs a tractable decoder q(x|y) (its log density at the positive pairs) and the entropy
     h(X) of the known marginal p(x); tight when q = p(x|y). Not a function of a score matrix.
     The unnormalised I_UBA needs the exact log Z(y) and is intractable in general.
+
+    Parameters
+    ----------
+    log_q_x_given_y : array (K,)
+        log q(x_i | y_i) at the positive pairs; real, no NaN or +inf.
+    entropy_x : float
+        h(X) in nats, finite.
+
+    Returns
+    -------
+    scalar
+        I_BA.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For non-real, empty, non-1-D or NaN ``log_q_x_given_y`` and a non-finite ``entropy_x``.
     """
     log_q_x_given_y = _real_values(log_q_x_given_y, "log_q_x_given_y")
     if np.ndim(_ad.getval(log_q_x_given_y)) != 1 or np.size(_ad.getval(log_q_x_given_y)) == 0:
@@ -144,6 +161,25 @@ def dv(S):
 
     Tight for f = PMI + any constant; in a finite batch it is biased upward (the log of a
     mean is concave), so it is not a lower bound.
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+
+    Returns
+    -------
+    scalar
+        I_DV (traced if S is).
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores.
     """
     S, _ = _scores(S)
     return _diag_mean(S) - lme_offdiag(S)
@@ -161,6 +197,27 @@ def mine(S, log_moving_average=None):
     When the batch's mean_O(exp S) exceeds abar by more than half the dtype's exponent range
     (e.g. ``log_moving_average=-800``), the ratio is capped there in value (not in direction),
     so the value stays ``dv(S)`` instead of inf - inf = NaN.
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+    log_moving_average : float, optional
+        log abar, finite (from :func:`mine_update`); None: plain DV.
+
+    Returns
+    -------
+    scalar
+        The value of ``dv(S)``; with a moving average, the surrogate's gradient.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores, a non-finite ``log_moving_average``.
     """
     S, _ = _scores(S)
     val = dv(S)
@@ -202,6 +259,27 @@ def tuba(S, log_baseline=None):
 
     ``log_baseline`` is log a(y_j) per column j (shape (K,)) or a scalar; None means a = 1.
     Tight when a(y) = Z(y) = E_x exp f(x, y) and f = log p(y|x) + c(y).
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+    log_baseline : scalar or array (K,), optional
+        log a(y_j) per column, finite; None means a = 1.
+
+    Returns
+    -------
+    scalar
+        I_TUBA.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores, a non-finite or mis-shaped ``log_baseline``.
     """
     S, K = _scores(S)
     la = _log_baseline_vector(log_baseline, K)
@@ -220,6 +298,25 @@ def nwj(S):
 
     tight only for f* = 1 + PMI. With f = PMI the expectation is I - 1/e exactly, because
     E_{p(x)p(y)}[exp PMI] = 1.
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+
+    Returns
+    -------
+    scalar
+        I_NWJ.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores.
     """
     S, _ = _scores(S)
     return _diag_mean(S) - anp.exp(lme_offdiag(S) - 1.0)
@@ -233,13 +330,53 @@ def infonce(S):
         I_NCE = log K + (1/K) sum_i [S_ii - logsumexp_l S_li]  <=  log K.
 
     (The paper writes the y's competing, the transpose; both are lower bounds.)
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+
+    Returns
+    -------
+    scalar
+        I_NCE <= log K.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores.
     """
     S, K = _scores(S)
     return math.log(K) + _diag_mean(S) - anp.mean(anp.logsumexp(S, axis=0))
 
 
 def tnce(log_conditional):
-    """TNCE: InfoNCE with the true conditional as critic, S_ij = log p(y_j | x_i)."""
+    """TNCE: InfoNCE with the true conditional as critic, S_ij = log p(y_j | x_i)
+    (Poole et al. 2019, Sec. 4: a lower bound <= log K that needs no training).
+
+    Parameters
+    ----------
+    log_conditional : array (K, K)
+        log p(y_j | x_i) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+
+    Returns
+    -------
+    scalar
+        I_TNCE <= log K.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores.
+    """
     log_conditional, _ = _scores(log_conditional, "log_conditional")
     return infonce(log_conditional)
 
@@ -264,6 +401,27 @@ def js(S, shift=1.0):
     (``js + stop_grad(nwj - js)``). Because the JS optimum is f = PMI and NWJ is tight at
     1 + PMI, the default ``shift=1`` makes the reported estimate tight; ``shift=0`` (NWJ of
     the raw critic) is 1/e low in expectation at the optimum.
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+    shift : float
+        Finite offset added to S before NWJ.
+
+    Returns
+    -------
+    scalar
+        ``nwj(S + shift)`` in value, the JS objective's gradient.
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores, a non-finite ``shift``.
     """
     S, _ = _scores(S)
     shift = check_real("shift", shift)
@@ -327,6 +485,32 @@ def interpolated(S, alpha=None, log_baseline=None, *, alpha_logit=None):
     alpha = 1 gives a multi-sample NCE-like bound, alpha -> 0 TUBA with baseline a. The value
     is capped at 1 + log((K-1)/alpha) (:func:`interpolated_cap`). ``log_baseline`` is
     log a(y_j) per column (None: a = 1); give ``alpha`` or a (traced) ``alpha_logit``.
+
+    Parameters
+    ----------
+    S : array (K, K)
+        Scores S[i, j] = f(x_i, y_j) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+    alpha : float in [0, 1], optional
+        Interpolation weight (give this or ``alpha_logit``).
+    log_baseline : scalar or array (K,), optional
+        log a(y_j) per column, finite; None means a = 1.
+    alpha_logit : float or traced scalar, optional
+        logit of alpha, finite (a trained alpha).
+
+    Returns
+    -------
+    scalar
+        I_alpha <= 1 + log((K - 1) / alpha).
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores, alpha outside [0, 1] or a non-finite logit, both or neither of ``alpha`` and
+        ``alpha_logit``, a non-finite or mis-shaped ``log_baseline``.
     """
     S, K = _scores(S)
     log_a, log_1ma = log_alpha_pair(alpha, alpha_logit)
@@ -358,7 +542,26 @@ def interpolated_cap(K, alpha):
 def upper_bound(log_conditional_pos, log_marginal_q):
     """Variational upper bound I <= R = mean_i [log p(y_i | x_i) - log q(y_i)] (Eq. 13),
     for a known conditional and any marginal q(y); tight at q = p(y). Both arguments are 1-D
-    arrays of the same length (one entry per sample)."""
+    arrays of the same length (one entry per sample).
+
+    Parameters
+    ----------
+    log_conditional_pos : array (K,)
+        log p(y_i | x_i); real, no NaN or +inf.
+    log_marginal_q : array (K,)
+        log q(y_i), same shape.
+
+    Returns
+    -------
+    scalar
+        R >= I in expectation.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For non-real input, NaN or +inf entries, or shapes that are not the same 1-D shape
+        (no silent broadcasting).
+    """
     a = _real_values(log_conditional_pos, "log_conditional_pos")
     b = _real_values(log_marginal_q, "log_marginal_q")
     sa, sb = np.shape(_ad.getval(a)), np.shape(_ad.getval(b))
@@ -372,6 +575,25 @@ def loo_upper_bound(log_conditional):
     """Leave-one-out minibatch upper bound (Eq. 13 with q(y) = mean_{j!=i} p(y|x_j)):
 
         I <= mean_i [L_ii - log mean_{j != i} exp L_ji],   L_ij = log p(y_j | x_i).
+
+    Parameters
+    ----------
+    log_conditional : array (K, K)
+        L[i, j] = log p(y_j | x_i) (rows x, columns y, diagonal positive pairs), K >= 2;
+        real (integers are converted), no NaN or +inf (-inf entries are masked pairs);
+        plain or traced.
+
+    Returns
+    -------
+    scalar
+        The upper bound (>= I in expectation).
+
+    Raises
+    ------
+    TypeError
+        For non-real scores (strings, None, complex, booleans).
+    ValueError
+        For a non-square or K < 2 matrix, NaN or +inf scores.
     """
     log_conditional, K = _scores(log_conditional, "log_conditional")
     off = anp.where(_eye(K), -np.inf, log_conditional)
