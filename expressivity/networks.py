@@ -46,8 +46,8 @@ class RandomNetwork:
 
         ``input_is_preactivation`` applies phi to ``x`` first (Poole's circle is h^1 itself).
         """
-        z = check_array("x", x, ndim=(1, 2))
-        if z.shape[-1] != self.input_dim:
+        z = check_array("x", x)
+        if z.ndim == 0 or z.shape[-1] != self.input_dim:
             raise ValueError(f"x must have shape (..., {self.input_dim}) (input_dim), got {z.shape}")
         if input_is_preactivation:
             z = self.activation.phi(z)

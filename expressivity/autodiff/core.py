@@ -31,9 +31,9 @@ Speed (the engine must stay within ~10% of hand-written numpy on real models):
 """
 from __future__ import annotations
 
-import numpy as np
-
 from functools import partial
+
+import numpy as np
 
 from .tree import tree_map
 
