@@ -12,16 +12,22 @@ numbers (``2.5``, never ``np.float64(2.5)``), and raises ``TypeError`` for a wro
     check_positive_int("width", n)          # integer >= 1 (or >= minimum) -> int
     check_nonnegative_int("steps", n)       # integer >= 0             -> int
     check_choice("method", s, ("si", "ewc"))  # one of the names       -> str
+    check_real("log_baseline", v)           # real, finite             -> float
+    check_bool("closed", b)                 # bool (or numpy bool)     -> bool
+    check_array("x", a, ndim=2)             # real array (ints -> float), finite, non-empty
+    check_memory("width", n, nbytes)        # refuse up front what cannot fit in memory
 """
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 from typing import Iterable
 
 import numpy as np
 
 __all__ = ["as_generator", "check_variance", "check_positive", "check_in_range",
-           "check_positive_int", "check_nonnegative_int", "check_choice", "plain"]
+           "check_positive_int", "check_nonnegative_int", "check_choice", "check_real",
+           "check_bool", "check_array", "check_memory", "plain"]
 
 
 def plain(value) -> str:
@@ -102,3 +108,71 @@ def check_choice(name: str, value, options: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {plain(value)}")
     return value
+
+
+def check_real(name: str, value) -> float:
+    """A finite real number of any sign (a log-baseline, a logit, a shift)."""
+    return _real(name, value, "a finite real number")
+
+
+def check_bool(name: str, value) -> bool:
+    """``True`` or ``False`` (Python or numpy bool; not 0/1, not a string)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {plain(value)}")
+    return bool(value)
+
+
+def check_array(name: str, value, *, ndim=None, shape=None, min_size: int = 1, finite: bool = True,
+                dtype=np.float64) -> np.ndarray:
+    """A real numeric array: lists and integer arrays are converted to ``dtype`` (float64;
+    ``dtype=None`` keeps floating dtypes and converts the others to float64).
+
+    ``TypeError`` for None, strings, complex, boolean or object data; ``ValueError`` for a
+    wrong number of dimensions (``ndim``: an int or a tuple of allowed ones), a wrong shape
+    (``shape``: a tuple with None for any length), fewer than ``min_size`` entries, or
+    (with ``finite``) NaN or infinite entries.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a real array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{name} must be a real array (a ragged or mixed sequence is not): {e}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real array, got dtype {arr.dtype}")
+    if dtype is None:
+        arr = arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+    elif arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} entries, got shape {arr.shape}")
+    if finite and arr.size and not np.isfinite(arr).all():
+        what = "NaN" if np.isnan(arr).any() else "an infinite value"
+        raise ValueError(f"{name} must be finite, got {what}")
+    return arr
+
+
+def _memory_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover (non-POSIX)
+        return 1 << 40
+
+
+def check_memory(name: str, value, nbytes: float, what: str = "") -> None:
+    """Refuse up front (``ValueError`` naming ``name=value`` and the estimate) a computation
+    whose arrays would need more than the machine's physical memory, instead of letting it
+    start allocating."""
+    avail = _memory_bytes()
+    if nbytes > avail:
+        raise ValueError(f"{name}={plain(value)} needs about {nbytes:.3g} bytes{' of ' + what if what else ''}, "
+                         f"more than the {avail / 2**30:.1f} GiB of memory of this machine")

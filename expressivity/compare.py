@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_array, check_variance
 from .curves import great_circle
 from .measures import CurveMeasures, autocorrelation
 from .networks import as_generator, check_positive_int, random_network
@@ -43,6 +44,12 @@ class Comparison(NamedTuple):
 def circle_theory_vs_simulation(activation, sigma_w2, sigma_b2, width, depth, n_points=500,
                                 seeds=(0,), q0=None) -> Comparison:
     """Eq. 8 against propagate_circle, averaged over ``seeds`` (fields of shape (depth,))."""
+    _check_common(sigma_w2, sigma_b2)
+    depth = check_positive_int("depth", depth)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
+        raise ValueError(f"seeds must be a non-empty sequence of int seeds >= 0, got {seeds!r}")
+    for s in seeds:
+        as_generator(s, "seeds[i]")
     mf = _meanfield()
     th = mf.curve_theory(activation, sigma_w2, sigma_b2, depth, q0=q0)
     theory = CurveMeasures(*(np.asarray(getattr(th, f), dtype=float) for f in CurveMeasures._fields))
@@ -54,10 +61,24 @@ def circle_theory_vs_simulation(activation, sigma_w2, sigma_b2, width, depth, n_
     return Comparison(theory, sim, sims, rel)
 
 
+def _check_common(sigma_w2, sigma_b2):
+    check_variance("sigma_w2", sigma_w2)
+    check_variance("sigma_b2", sigma_b2)
+
+
+def _check_c0(c0):
+    c = check_array("c0", c0, ndim=(0, 1))
+    if np.any(np.abs(c) > 1):
+        raise ValueError(f"c0 must lie in [-1, 1], got values up to {float(np.max(np.abs(c)))}")
+    return c
+
+
 def correlation_iterates(activation, sigma_w2, sigma_b2, c0, n_layers):
     """Theory: c^1 = c0 (array), c^{l+1} = correlation_map(c^l) at q*; shape (n_layers, ...)."""
+    _check_common(sigma_w2, sigma_b2)
+    n_layers = check_positive_int("n_layers", n_layers)
     mf = _meanfield()
-    c = np.asarray(c0, dtype=float)
+    c = _check_c0(c0)
     out = [c]
     for _ in range(n_layers - 1):
         c = np.asarray(mf.correlation_map(c, activation, sigma_w2, sigma_b2), dtype=float)
@@ -80,7 +101,12 @@ def autocorrelation_theory_vs_simulation(activation, sigma_w2, sigma_b2, width, 
     simulation: sum_theta h(theta).h(theta+dtheta) / sum_theta ||h||^2 of one network.
     Arrays have shape (len(layers), n_points).
     """
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"layers must be a non-empty sequence of 1-based layer indices, got "
+                        f"{type(layers).__name__}")
     layers = [check_positive_int("layers[i]", l) for l in layers]
+    if not layers:
+        raise ValueError("layers must be a non-empty sequence of 1-based layer indices, got []")
     depth = max(layers)
     net, circle = circle_network(activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
     dtheta = circle.t
@@ -100,8 +126,12 @@ def autocorrelation_theory_vs_simulation(activation, sigma_w2, sigma_b2, width, 
 def length_map_theory_vs_simulation(activation, sigma_w2, sigma_b2, q_values, width=1000,
                                     seed=0) -> LayerwiseComparison:
     """V(q) against one simulated layer: h on the sphere ||h||^2/N = q, q_out = ||W phi(h) + b||^2/N."""
+    _check_common(sigma_w2, sigma_b2)
+    width = check_positive_int("width", width)
+    q_values = check_array("q_values", q_values, ndim=1)
+    if np.any(q_values < 0):
+        raise ValueError("q_values must be squared lengths per unit >= 0")
     mf = _meanfield()
-    q_values = np.asarray(q_values, dtype=float)
     rng = as_generator(seed)
     net = random_network(width, width, 1, activation, sigma_w2, sigma_b2, seed=rng)
     sim = []
@@ -121,9 +151,9 @@ def correlation_dynamics_theory_vs_simulation(activation, sigma_w2, sigma_b2, c0
 
     Simulation: c^l = h_a.h_b / (||h_a|| ||h_b||) through one network; arrays (len(c0), depth).
     """
-    c0 = np.atleast_1d(np.asarray(c0, dtype=float))
-    if np.any(np.abs(c0) > 1):
-        raise ValueError("c0 must lie in [-1, 1]")
+    c0 = np.atleast_1d(_check_c0(c0))
+    depth = check_positive_int("depth", depth)
+    width = check_positive_int("width", width, 2)
     q = circle_q(activation, sigma_w2, sigma_b2, q0)
     rng = as_generator(seed)
     u0 = great_circle(width, 3, q, seed=rng).x[0]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_array, check_bool, check_positive
 from .networks import as_generator, check_positive_int
 
 
@@ -59,12 +60,7 @@ def _check_points(name, n_points, minimum):
 
 
 def _as_vector(name, x):
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite")
-    return x
+    return check_array(name, x, ndim=1)
 
 
 def orthonormal_pair(dim: int, seed=0) -> tuple[np.ndarray, np.ndarray]:
@@ -82,11 +78,15 @@ def great_circle(dim: int, n_points: int = 500, q: float = 1.0, seed=0, basis=No
     theta_j = 2 pi j / n (periodic). ``basis`` = (u0, u1) overrides the random orthonormal pair.
     """
     n = _check_points("n_points", n_points, 3)
-    q = float(q)
-    if not np.isfinite(q) or q <= 0:
-        raise ValueError(f"q must be a finite squared length per unit > 0; got {q}")
-    u0, u1 = orthonormal_pair(dim, seed) if basis is None else (np.asarray(basis[0], float),
-                                                                 np.asarray(basis[1], float))
+    q = check_positive("q", q)
+    if basis is None:
+        u0, u1 = orthonormal_pair(dim, seed)
+    else:
+        if isinstance(basis, (str, bytes)) or not hasattr(basis, "__len__") or len(basis) != 2:
+            raise TypeError(f"basis must be a pair (u0, u1) of 1-D arrays, got {type(basis).__name__}")
+        u0, u1 = check_array("basis[0]", basis[0], ndim=1), check_array("basis[1]", basis[1], ndim=1)
+        if u0.shape != u1.shape:
+            raise ValueError(f"basis vectors must have the same shape, got {u0.shape} and {u1.shape}")
     theta = 2.0 * np.pi * np.arange(n) / n
     r = np.sqrt(u0.shape[0] * q)
     c, s = np.cos(theta)[:, None], np.sin(theta)[:, None]
@@ -130,12 +130,11 @@ def interpolate(points, n_points: int = 500, closed: bool = False) -> Curve:
     """
     from scipy.interpolate import CubicSpline
 
-    P = np.asarray(points, dtype=float)
-    if P.ndim != 2 or P.shape[0] < 2:
+    P = check_array("points", points, ndim=2)
+    if P.shape[0] < 2:
         raise ValueError(f"points must have shape (K >= 2, dim); got {P.shape}")
-    if not np.all(np.isfinite(P)):
-        raise ValueError("points must be finite")
     n = _check_points("n_points", n_points, 2)
+    closed = check_bool("closed", closed)
     if closed:
         knots = np.arange(P.shape[0] + 1) / P.shape[0]
         spline = CubicSpline(knots, np.vstack([P, P[:1]]), bc_type="periodic")

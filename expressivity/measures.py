@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_array, check_positive_int
+
 
 class CurveMeasures(NamedTuple):
     """Per-layer fields; the same names and indexing as ``meanfield.curve_theory``."""
@@ -36,6 +38,12 @@ def layer_measures(x, v, a, weights) -> tuple[float, float, float, float, float]
     ``x``, ``v``, ``a``: arrays (n, N); ``weights``: quadrature weights (n,) of the parameter.
     kappa_bar2 is NaN where the curve has zero speed somewhere (curvature undefined).
     """
+    x = check_array("x", x, ndim=2)
+    v = check_array("v", v, shape=x.shape)
+    a = check_array("a", a, shape=x.shape)
+    weights = check_array("weights", weights, shape=(x.shape[0],))
+    if np.any(weights < 0):
+        raise ValueError("weights must be quadrature weights >= 0")
     return measures_from_sums(_rowdot(x, x), _rowdot(v, v), _rowdot(v, a), _rowdot(a, a), v, a,
                               weights)
 
@@ -75,24 +83,31 @@ def autocorrelation(h) -> np.ndarray:
     c[k] = sum_j h_j . h_{j+k} / sum_j h_j . h_j, the simulated counterpart of
     q(theta, theta + dtheta_k) / q* (Poole et al. 2016, Fig. 3), dtheta_k = 2 pi k / n.
     """
-    h = np.asarray(h, dtype=float)
+    h = check_array("h", h, ndim=2)
     F = np.fft.rfft(h, axis=0)
     power = np.sum(F.real ** 2 + F.imag ** 2, axis=1)
     ac = np.fft.irfft(power, n=h.shape[0])
+    if not ac[0] > 0:
+        raise ValueError("h must not be identically zero (the autocorrelation is 0/0)")
     return ac / ac[0]
 
 
 def pca_spectrum(h) -> tuple[np.ndarray, np.ndarray]:
-    """Singular values of the centred samples and the fraction of variance each explains."""
-    h = np.asarray(h, dtype=float)
+    """Singular values of the centred samples and the fraction of variance each explains
+    (NaN fractions if all samples coincide: no variance to share)."""
+    h = check_array("h", h, ndim=2)
     s = np.linalg.svd(h - h.mean(axis=0), compute_uv=False)
     var = s * s
-    return s, var / var.sum()
+    total = var.sum()
+    return s, (var / total if total > 0 else np.full_like(var, np.nan))
 
 
 def pca_projection(h, k: int = 3) -> np.ndarray:
     """Coordinates of the centred samples on their top-``k`` principal directions, (n, k)."""
-    h = np.asarray(h, dtype=float)
+    h = check_array("h", h, ndim=2)
+    k = check_positive_int("k", k)
+    if k > min(h.shape):
+        raise ValueError(f"k must be an integer in [1, {min(h.shape)}] (min of h's shape {h.shape}), got {k}")
     c = h - h.mean(axis=0)
     U, s, _ = np.linalg.svd(c, full_matrices=False)
     return U[:, :k] * s[:k]
@@ -100,7 +115,7 @@ def pca_projection(h, k: int = 3) -> np.ndarray:
 
 def growth_rate(lengths) -> float:
     """Geometric-mean per-layer ratio of a positive sequence: (l_last / l_first)^(1/(L-1))."""
-    lengths = np.asarray(lengths, dtype=float)
-    if lengths.ndim != 1 or lengths.size < 2 or np.any(lengths <= 0):
+    lengths = check_array("lengths", lengths, ndim=1)
+    if lengths.size < 2 or np.any(lengths <= 0):
         raise ValueError("lengths must be a 1-D array of >= 2 positive values")
     return float(np.exp(np.log(lengths[-1] / lengths[0]) / (lengths.size - 1)))

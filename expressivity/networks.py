@@ -14,6 +14,7 @@ from numbers import Integral
 import numpy as np
 
 from .checks import as_generator, check_positive_int, check_variance  # noqa: F401  (re-exported)
+from .checks import check_array, check_memory, plain
 
 from .activations import ArrayActivation, get_activation
 
@@ -45,7 +46,9 @@ class RandomNetwork:
 
         ``input_is_preactivation`` applies phi to ``x`` first (Poole's circle is h^1 itself).
         """
-        z = np.asarray(x, dtype=float)
+        z = check_array("x", x)
+        if z.ndim == 0 or z.shape[-1] != self.input_dim:
+            raise ValueError(f"x must have shape (..., {self.input_dim}) (input_dim), got {z.shape}")
         if input_is_preactivation:
             z = self.activation.phi(z)
         out = []
@@ -82,6 +85,9 @@ def random_network(input_dim: int, widths, depth: int | None = None, activation=
     sigma_w2 = check_variance("sigma_w2", sigma_w2)
     sigma_b2 = check_variance("sigma_b2", sigma_b2)
     rng = as_generator(seed)
+    n_weights = sum(a * b for a, b in zip([input_dim] + widths[:-1], widths))
+    check_memory("widths", widths if len(widths) <= 4 else f"{widths[:4]}...", 8.0 * n_weights,
+                 f"weights (input_dim={input_dim})")
     layers = list(draw_layers(rng, input_dim, widths, sigma_w2, sigma_b2))
     return RandomNetwork(tuple(W for W, _ in layers), tuple(b for _, b in layers), act,
                          sigma_w2, sigma_b2)
@@ -96,6 +102,11 @@ def draw_layers(rng: np.random.Generator, input_dim: int, widths, sigma_w2: floa
     layers later (for callers that are done with W^l before asking for W^{l+2}). The draws are ``rng.standard_normal``
     bit for bit; large ones run a compiled ziggurat (_fast_normal).
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    input_dim = check_positive_int("input_dim", input_dim)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
     fan_in = input_dim
     bufs = {}
     for n in widths:
@@ -120,6 +131,13 @@ _FAST_DRAW_MIN = 1 << 16   # below this numba's import and call overhead is not 
 def standard_normal(rng: np.random.Generator, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Fill the C-contiguous float64 ``out`` exactly as ``rng.standard_normal(out=out);
     out *= scale`` would."""
+    if not (isinstance(out, np.ndarray) and out.dtype == np.float64 and out.flags.c_contiguous
+            and out.flags.writeable):
+        raise TypeError(f"out must be a writeable C-contiguous float64 numpy array, got "
+                        f"{type(out).__name__}{' of dtype ' + str(out.dtype) if isinstance(out, np.ndarray) else ''}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(scale) or scale < 0:
+        raise ValueError(f"scale must be a finite number >= 0, got {plain(scale)}")
     if out.size >= _FAST_DRAW_MIN:
         from ._fast_normal import standard_normal_into
 

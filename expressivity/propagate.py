@@ -25,6 +25,7 @@ import numpy as np
 from .activations import get_activation
 from .curves import Curve, great_circle
 from .measures import CurveMeasures, layer_measures, measures_from_sums
+from .checks import check_array, check_bool, check_memory, plain
 from .networks import (RandomNetwork, as_generator, check_positive_int, check_variance,
                        draw_layers, random_network)
 
@@ -87,7 +88,10 @@ def iterate_layers(net: RandomNetwork, curve, post_activation: bool = False,
     ``curve`` is a :class:`Curve` or a stacked (3n, dim) array. ``input_is_preactivation``
     treats the input as h^1 (Poole's circle), so phi is applied before the first layer.
     """
-    S = curve.stacked() if isinstance(curve, Curve) else np.ascontiguousarray(curve, dtype=float)
+    if not isinstance(net, RandomNetwork):
+        raise TypeError(f"net must be a RandomNetwork (expressivity.random_network), got {type(net).__name__}")
+    S = curve.stacked() if isinstance(curve, Curve) else np.ascontiguousarray(
+        check_array("curve", curve, ndim=2))
     if S.ndim != 2 or S.shape[0] % 3:
         raise ValueError(f"stacked curve must have shape (3n, dim); got {S.shape}")
     if S.shape[1] != net.input_dim:
@@ -120,6 +124,8 @@ def _iterate(act, layers, S, post_activation, input_is_preactivation):
 def propagate_curve(net: RandomNetwork, curve: Curve, post_activation: bool = False,
                     input_is_preactivation: bool = False) -> CurveMeasures:
     """Measures of the input curve (index 0) and of every layer (index l), see measures.py."""
+    if not isinstance(curve, Curve):
+        raise TypeError(f"curve must be an expressivity.curves.Curve, got {type(curve).__name__}")
     rows = [layer_measures(x, v, a, curve.weights)
             for x, v, a in iterate_layers(net, curve, post_activation, input_is_preactivation)]
     return CurveMeasures(*(np.array(c) for c in zip(*rows)))
@@ -131,9 +137,14 @@ def circle_q(activation, sigma_w2: float, sigma_b2: float, q0=None) -> float:
     Raises ValueError where q* is 0 or infinite (no circle to place) and no q0 is given.
     """
     act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_variance("sigma_b2", sigma_b2)
     if q0 is not None:
-        if isinstance(q0, bool) or not isinstance(q0, Real) or not np.isfinite(q0) or q0 <= 0:
-            raise ValueError(f"q0 must be a finite squared length per unit > 0; got {q0!r}")
+        if isinstance(q0, bool) or not isinstance(q0, Real):
+            raise TypeError(f"q0 must be None or a finite squared length per unit > 0; got "
+                            f"{type(q0).__name__}")
+        if not np.isfinite(q0) or q0 <= 0:
+            raise ValueError(f"q0 must be None or a finite squared length per unit > 0; got {plain(q0)}")
         return float(q0)
     import meanfield as mf  # the theory owns q*; imported here to keep `import expressivity` cheap
 
@@ -146,9 +157,32 @@ def circle_q(activation, sigma_w2: float, sigma_b2: float, q0=None) -> float:
                          "q0, or build it with meanfield.Activation.from_sympy")
     q = float(mf.q_star(theory_act, sigma_w2, sigma_b2))
     if q == 0.0 or not np.isfinite(q):
-        raise ValueError(f"q* = {q} for {act.name} at sigma_w2={sigma_w2}, sigma_b2={sigma_b2}: "
+        raise ValueError(f"q* = {q} for {act.name} at sigma_w2={plain(sigma_w2)}, sigma_b2={plain(sigma_b2)}: "
                          "no finite non-zero fixed point to place the circle at; pass q0 > 0")
     return q
+
+
+def _circle_memory(width, n_points):
+    """Bytes of propagate_circle's arrays: two W buffers (N^2 each), the circle and its
+    stacked copy, two (3n, N) layer buffers (float64)."""
+    return 8.0 * (2.0 * width * width + 9.0 * n_points * width)
+
+
+def _check_resolution(act, q, n_points):
+    """Refuse a circle whose samples cannot resolve phi: a unit's pre-activation on the circle
+    has amplitude ~ sqrt(2 q), so it crosses the non-saturated range of a bounded activation
+    (tanh: |h| < 1; hard_tanh: the kinks at +-1) in an angle ~ 1/sqrt(q), and with fewer than
+    ~sqrt(q) of the n_points samples per turn phi' is sampled only where it underflows to 0
+    (gbar = 0 at the next layer although the true value is large). relu and linear are
+    scale free and never refused."""
+    scale_free = act.piecewise_linear and all(k == 0.0 for k in act.kinks)
+    if not scale_free and n_points < np.sqrt(q):
+        need = int(np.ceil(np.sqrt(q)))
+        raise ValueError(
+            f"n_points={n_points} cannot resolve the circle at q={q:.6g}: each unit's "
+            f"pre-activation crosses the range where {act.name} bends between two samples, so phi' "
+            f"is sampled only where it underflows; use n_points >= {need}, or a smaller "
+            "sigma_w2 (or q0)")
 
 
 def _circle_setup(activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0):
@@ -159,8 +193,15 @@ def _circle_setup(activation, sigma_w2, sigma_b2, width, depth, n_points, seed, 
     width = check_positive_int("width", width, 2)
     depth = check_positive_int("depth", depth)
     n_points = check_positive_int("n_points", n_points, 3)
-    q = circle_q(act, sigma_w2, sigma_b2, q0)
     rng = as_generator(seed)
+    need = _circle_memory(width, n_points)
+    if 2.0 * width * width >= 9.0 * n_points * width:
+        check_memory("width", width, need, "weights and layer buffers")
+    else:
+        check_memory("n_points", n_points, need, "layer buffers")
+    # the original object: a meanfield.Activation (from_sympy) carries what q* needs
+    q = circle_q(activation, sigma_w2, sigma_b2, q0)
+    _check_resolution(act, q, n_points)
     return act, sigma_w2, sigma_b2, width, depth, rng, great_circle(width, n_points, q, seed=rng)
 
 
@@ -192,7 +233,48 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
     integral kappa ||dh|| dtheta, with the periodic trapezoid rule over ``n_points`` angles.
     ``post_activation`` measures z^l = phi(h^l) instead (Raghu et al. 2017).
     Runs on the calling thread (plus whatever threads BLAS uses for the products).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name (``"tanh"``, ``"relu"``, ...), a ``meanfield.Activation`` (e.g. from
+        ``Activation.from_sympy``; its q* comes from meanfield) or an object with
+        ``.phi/.dphi/.d2phi`` (then give ``q0``).
+    sigma_w2, sigma_b2 : float
+        Weight and bias variances, finite and >= 0.
+    width : int
+        N >= 2 units per layer.
+    depth : int
+        Number of measured layers >= 1 (the circle h^1 and depth - 1 random layers above it).
+    n_points : int
+        Samples of the circle (>= 3, and >= sqrt(q) for a bounded activation so that phi is
+        resolved between samples).
+    seed : int or numpy.random.Generator
+        Draws the circle's basis, then W^2, b^2, ...
+    q0 : float, optional
+        Squared length per unit of the circle (> 0) instead of q*.
+    post_activation : bool
+        Measure z^l = phi(h^l) instead of h^l.
+
+    Returns
+    -------
+    CurveMeasures
+        Fields ``q``, ``gbar``, ``kappa_bar2``, ``euclidean_length``, ``grassmannian_length``,
+        each of shape (depth,). ``kappa_bar2`` and ``grassmannian_length`` are NaN at a layer
+        whose curve has zero speed somewhere (e.g. every layer above the circle when
+        ``sigma_w2 = 0``).
+
+    Raises
+    ------
+    TypeError
+        For arguments of the wrong type (a string variance, a float width, ...).
+    ValueError
+        For values out of range: negative or non-finite variances, sizes below their minimum,
+        an unknown activation name, q* = 0 or inf without ``q0``, a width or ``n_points`` whose
+        arrays would not fit in memory (refused before allocating), or a circle too coarse to
+        resolve phi (fewer than sqrt(q) samples, or phi' underflowing to 0 at every sample).
     """
+    post_activation = check_bool("post_activation", post_activation)
     act, sigma_w2, sigma_b2, width, depth, rng, circle = _circle_setup(
         activation, sigma_w2, sigma_b2, width, depth, n_points, seed, q0)
     # the same draws as circle_network, one layer at a time into one reused W buffer
@@ -205,6 +287,11 @@ def propagate_circle(activation, sigma_w2: float, sigma_b2: float, width: int, d
         X3 = X.reshape(3, n, -1)
         _row_sums(X3, sums)
         rows.append(measures_from_sums(*sums, X3[1], X3[2], circle.weights))
+        if len(rows) > 1 and rows[-1][1] == 0.0 and rows[-2][1] > 0.0 and sigma_w2 > 0.0:
+            raise ValueError(
+                f"n_points={n} under-resolves the curve at layer {len(rows)}: phi' underflowed to "
+                f"0 at every sample (gbar = 0 although sigma_w2={plain(sigma_w2)} > 0); use more "
+                "n_points or a smaller sigma_w2")
     return CurveMeasures(*(np.array(c) for c in zip(*rows)))
 
 

@@ -31,11 +31,13 @@ Speed (the engine must stay within ~10% of hand-written numpy on real models):
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .tree import tree_map
 
-__all__ = ["Box", "primitive", "defvjp", "FusedVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
+__all__ = ["Box", "primitive", "defvjp", "FusedVJP", "VariadicVJP", "grad", "value_and_grad", "stop_gradient", "getval"]
 
 
 class Box:
@@ -46,7 +48,7 @@ class Box:
     arguments of the primitive that produced it and ``_argnums`` their positions, ``_vjps``
     the primitive's VJP table, ``_args``/``_kw`` the unboxed arguments, ``_g`` the cotangent
     accumulated during the backward pass. Operators and array methods are attached by
-    :mod:`expressivity.autodiff.numpy`.
+    :mod:`expressivity.autodiff.box_ops` (imported at the end of this module).
     """
 
     __slots__ = ("_value", "_level", "_tape", "_parents", "_argnums", "_vjps", "_args", "_kw", "_g")
@@ -106,6 +108,8 @@ def primitive(fun, name: str | None = None, vjp_table=None, with_residual=None):
     ``with_residual`` as in :func:`primitive1` (the keyword ``_res`` of the VJPs; None when
     an argument wraps an outer trace's Box).
     """
+    if not callable(fun):
+        raise TypeError(f"primitive: fun must be callable, got {type(fun).__name__}")
     vjps = {} if vjp_table is None else vjp_table
     binary_fast_path = with_residual is None
 
@@ -194,7 +198,10 @@ def primitive(fun, name: str | None = None, vjp_table=None, with_residual=None):
 
 
 def _label(f_wrapped, fun, vjps, name):
-    """Attach the VJP table and the wrapped function's name and doc to a primitive."""
+    """Attach the VJP table and the wrapped function's name and doc to a primitive. A dict
+    table also keeps the name under the key "name" (for the error of a missing VJP)."""
+    if type(vjps) is dict:
+        vjps["name"] = name or getattr(fun, "__name__", "primitive")
     f_wrapped.vjps = vjps
     f_wrapped.fun = fun
     f_wrapped.__name__ = name or getattr(fun, "__name__", "primitive")
@@ -214,6 +221,8 @@ def primitive1(fun, name: str | None = None, with_residual=None):
     logsumexp) reaches the VJPs as the keyword ``_res`` and saves recomputing it. When ``x``
     wraps an outer trace's Box, ``_res`` is None and the VJP must use its traced formula.
     """
+    if not callable(fun):
+        raise TypeError(f"primitive1: fun must be callable, got {type(fun).__name__}")
     vjps: dict = {}
 
     if with_residual is None:
@@ -254,10 +263,19 @@ def defvjp(prim, *vjps, argnums=None):
     VJPs must be written with differentiable operations (Box operators and primitives) so
     that higher derivatives work; on plain arrays they run at numpy speed.
     """
+    table = getattr(prim, "vjps", None)
+    if not isinstance(table, dict):
+        raise TypeError(f"defvjp: prim must be a primitive made by primitive() or primitive1() "
+                        f"(with a dict of VJPs), got {type(prim).__name__}")
     argnums = range(len(vjps)) if argnums is None else argnums
     for i, v in zip(argnums, vjps):
+        if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+            raise TypeError(f"defvjp: argnums must be integers >= 0, got {i!r}")
         if v is not None:
-            prim.vjps[i] = v
+            if not callable(v):
+                raise TypeError(f"defvjp: the VJP of argument {i} of {prim.__name__} must be callable "
+                                f"or None, got {type(v).__name__}")
+            table[i] = v
 
 
 # ----------------------------------------------------------------------------- tracing
@@ -273,6 +291,19 @@ class FusedVJP:
 
     def __init__(self, fn):
         self.fn = fn
+
+
+class VariadicVJP:
+    """VJP table of a variadic primitive whose array arguments are ``args[1:]`` (einsum,
+    concatenate, stack): ``fn(i, g, ans, *args, **kw)`` is the VJP of ``args[i]``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __getitem__(self, i):
+        return partial(self.fn, i)
 
 
 def _accumulate(p, pg):
@@ -356,7 +387,11 @@ def _backward(tape, out, g0):
                     _accumulate(p, pg)
         else:
             for i, p in zip(node._argnums, node._parents):
-                pg = vjps[i](g, ans, *args, **kw)
+                try:
+                    vjp = vjps[i]
+                except KeyError:
+                    raise NotImplementedError(_missing_vjp(vjps, i)) from None
+                pg = vjp(g, ans, *args, **kw)
                 if p._g is None:
                     p._g = pg
                 else:
@@ -364,6 +399,13 @@ def _backward(tape, out, g0):
         # no stale references to cotangents may survive into the next iteration: the
         # in-place fast paths use reference counts to prove a cotangent is unshared
         pg = g = None
+
+
+def _missing_vjp(vjps, i):
+    name = vjps.get("name", "primitive") if type(vjps) is dict else "primitive"
+    return (f"the primitive {name!r} has no VJP for its argument {i}, through which a gradient is "
+            f"asked: register one with defvjp({name}, ..., argnums=({i},)), or pass that argument "
+            "through stop_gradient")
 
 
 def _describe(argnum, path_index, in_tree):
@@ -452,6 +494,9 @@ def _run_backward(out, boxed, tape, level):
         raw = getval(val)
         if raw.__class__ is not np.ndarray and not isinstance(raw, np.generic):
             raw = np.asarray(raw)
+        if raw.dtype.kind != "f":
+            raise TypeError(f"grad: the differentiated function must return a real scalar, got "
+                            f"dtype {raw.dtype}")
         if raw.size != 1:
             raise TypeError(
                 f"grad: the differentiated function must return a scalar, got shape {raw.shape}"
@@ -459,6 +504,12 @@ def _run_backward(out, boxed, tape, level):
         _backward(tape, out, np.ones(raw.shape, raw.dtype))
     else:
         val = out
+        raw = getval(out)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, np.ndarray, np.generic)) or \
+                np.asarray(raw).dtype.kind not in "iuf":
+            raise TypeError(f"grad: the differentiated function must return a real scalar, got "
+                            f"{type(raw).__name__}"
+                            + (f" of dtype {raw.dtype}" if isinstance(raw, (np.ndarray, np.generic)) else ""))
         if np.size(getval(out)) != 1:
             raise TypeError(
                 f"grad: the differentiated function must return a scalar, got shape "
@@ -497,16 +548,14 @@ def _run_backward(out, boxed, tape, level):
 
 def _conform(g, raw):
     """Give the gradient the leaf's shape (size-1 broadcasts) and dtype."""
-    from . import numpy as anp
-
     gshape = np.shape(getval(g))
     rshape = np.shape(raw)
     if gshape != rshape:
-        g = anp.reshape(g, rshape)
+        g = reshape(g, rshape)
     gd = getattr(getval(g), "dtype", None)
     rd = getattr(raw, "dtype", None)
     if rd is not None and gd is not None and gd != rd:
-        g = anp.astype(g, rd)
+        g = astype(g, rd)
     elif rd is not None and gd is None:
         g = np.asarray(g, dtype=rd)
     return g
@@ -521,8 +570,14 @@ def value_and_grad(fun, argnum=0, has_aux=False):
     ``fun`` returns ``(value, aux)`` and the result is ``((value, aux), grad)``; the leaves of
     ``aux`` come back as values (unwrapped from this trace; still traced by enclosing ones).
     """
+    if not callable(fun):
+        raise TypeError(f"grad: fun must be callable, got {type(fun).__name__}")
     multi = isinstance(argnum, (tuple, list))
     argnums = tuple(argnum) if multi else (argnum,)
+    if not argnums or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in argnums):
+        raise TypeError(f"grad: argnum must be an int or a non-empty tuple of ints, got {argnum!r}")
+    if not isinstance(has_aux, (bool, np.bool_)):
+        raise TypeError(f"grad: has_aux must be True or False, got {type(has_aux).__name__}")
 
     def vg(*args, **kwargs):
         tape: list = []
@@ -559,3 +614,11 @@ def grad(fun, argnum=0, has_aux=False):
     g.__name__ = f"grad({getattr(fun, '__name__', 'fun')})"
     g.__doc__ = fun.__doc__
     return g
+
+
+# The Box operators (x + y, x @ W, x.sum(), x[i]) are the primitives of the topic modules,
+# attached here so that a Box is complete as soon as the engine is imported. They import
+# this module's names, all defined above.
+from . import box_ops as _box_ops  # noqa: E402,F401
+from .elementwise import astype  # noqa: E402
+from .shapes import reshape  # noqa: E402

@@ -23,7 +23,8 @@ import numpy as np
 
 from . import numpy as anp
 from .core import FusedVJP, defvjp, getval, primitive, primitive1
-from .tree import tree_leaves, tree_map
+from ..checks import check_bool, check_positive, check_real, plain
+from .tree import TreeMismatchError, tree_leaves, tree_map
 
 __all__ = [
     "Optimizer", "sgd", "momentum", "adam", "AdamState",
@@ -46,17 +47,32 @@ class AdamState(NamedTuple):
 
 
 def _check_lr(lr):
-    lr = float(lr)
-    if not np.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a finite number >= 0, got {lr}")
+    lr = check_real("lr", lr)
+    if lr < 0:
+        raise ValueError(f"lr must be a finite number >= 0, got {plain(lr)}")
     return lr
 
 
 def _check_beta(name, b):
-    b = float(b)
+    b = check_real(name, b)
     if not 0.0 <= b < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1), got {b}")
+        raise ValueError(f"{name} must lie in [0, 1), got {plain(b)}")
     return b
+
+
+def _checked_update(name, update):
+    """``update(grads, state, params)`` that names ``grads`` when its structure differs from
+    ``params`` (the check costs nothing when they agree: it happens inside tree_map)."""
+
+    def checked(grads, state, params):
+        try:
+            return update(grads, state, params)
+        except TreeMismatchError as e:
+            raise ValueError(f"{name}.update: grads (and state) must have the structure of params; {e}") from None
+
+    checked.__name__ = "update"
+    checked.__doc__ = update.__doc__
+    return checked
 
 
 def _zeros_like(p):
@@ -73,13 +89,14 @@ def sgd(lr) -> Optimizer:
     def update(grads, state, params):
         return tree_map(lambda p, g: p - lr * g, params, grads), state
 
-    return Optimizer(init, update)
+    return Optimizer(init, _checked_update("sgd", update))
 
 
 def momentum(lr, mass=0.9, nesterov=False) -> Optimizer:
     """Heavy ball: v <- mass v + g, p <- p - lr v (Nesterov: p <- p - lr (g + mass v))."""
     lr = _check_lr(lr)
     mass = _check_beta("mass", mass)
+    nesterov = check_bool("nesterov", nesterov)
 
     def init(params):
         return tree_map(_zeros_like, params)
@@ -92,7 +109,7 @@ def momentum(lr, mass=0.9, nesterov=False) -> Optimizer:
             newp = tree_map(lambda p, vi: p - lr * vi, params, v)
         return newp, v
 
-    return Optimizer(init, update)
+    return Optimizer(init, _checked_update("momentum", update))
 
 
 def _adam_sqrt_fun(v):
@@ -195,9 +212,7 @@ def adam(lr, b1=0.9, b2=0.999, eps=1e-8) -> Optimizer:
     lr = _check_lr(lr)
     b1 = _check_beta("b1", b1)
     b2 = _check_beta("b2", b2)
-    eps = float(eps)
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps}")
+    eps = check_positive("eps", eps)
 
     def init(params):
         return AdamState(0, tree_map(_zeros_like, params), tree_map(_zeros_like, params))
@@ -211,7 +226,7 @@ def adam(lr, b1=0.9, b2=0.999, eps=1e-8) -> Optimizer:
         newp = tree_map(lambda p, mi, vi: _adam_apply(p, mi, vi, a=a, c2=c2, eps=eps), params, m, v)
         return newp, AdamState(t, m, v)
 
-    return Optimizer(init, update)
+    return Optimizer(init, _checked_update("adam", update))
 
 
 # ----------------------------------------------------------------------------- in place
@@ -229,10 +244,14 @@ def _float_leaves(params, what):
     return leaves
 
 
-def _grad_leaves(grads, n, what):
+def _grad_leaves(grads, params, what):
     gl = tree_leaves(grads)
-    if len(gl) != n:
-        raise ValueError(f"{what}: grads has {len(gl)} leaves but params has {n}")
+    if len(gl) != len(params):
+        raise ValueError(f"{what}: grads has {len(gl)} leaves but params has {len(params)}")
+    for i, (g, p) in enumerate(zip(gl, params)):
+        if getattr(g, "shape", None) != p.shape:
+            raise ValueError(f"{what}: grads leaf {i} must have the shape {p.shape} of params leaf "
+                             f"{i}, got {getattr(g, 'shape', type(g).__name__)}")
     return gl
 
 
@@ -270,9 +289,7 @@ class AdamInPlace:
         self.lr = _check_lr(lr)
         self.b1 = _check_beta("b1", b1)
         self.b2 = _check_beta("b2", b2)
-        self.eps = float(eps)
-        if not self.eps > 0:
-            raise ValueError(f"eps must be > 0, got {self.eps}")
+        self.eps = check_positive("eps", eps)
         self.params = _float_leaves(params, "adam_inplace")
         self.count = 0
         dtypes = {p.dtype for p in self.params}
@@ -345,7 +362,7 @@ class AdamInPlace:
     def step(self, grads, skip_nan=False):
         """One update. A NaN in the gradient raises FloatingPointError, or with ``skip_nan``
         leaves the parameters and the state untouched and returns False (True otherwise)."""
-        gl = _grad_leaves(grads, len(self.params), "adam_inplace")
+        gl = _grad_leaves(grads, self.params, "adam_inplace")
         if skip_nan and not self.flat and any(np.isnan(g).any() for g in gl):
             return False
         lr_t, eps_t = self._coefficients()
@@ -378,7 +395,7 @@ class SGDInPlace:
         self.tmp = [np.empty_like(p) for p in self.params]
 
     def step(self, grads):
-        gl = _grad_leaves(grads, len(self.params), "sgd_inplace")
+        gl = _grad_leaves(grads, self.params, "sgd_inplace")
         for p, g, tmp in zip(self.params, gl, self.tmp):
             np.multiply(g, self.lr, out=tmp)
             p -= tmp
@@ -390,13 +407,13 @@ class MomentumInPlace:
     def __init__(self, params, lr=1e-2, mass=0.9, nesterov=False):
         self.lr = _check_lr(lr)
         self.mass = _check_beta("mass", mass)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool("nesterov", nesterov)
         self.params = _float_leaves(params, "momentum_inplace")
         self.v = [np.zeros_like(p) for p in self.params]
         self.tmp = [np.empty_like(p) for p in self.params]
 
     def step(self, grads):
-        gl = _grad_leaves(grads, len(self.params), "momentum_inplace")
+        gl = _grad_leaves(grads, self.params, "momentum_inplace")
         for p, g, v, tmp in zip(self.params, gl, self.v, self.tmp):
             v *= self.mass
             v += g

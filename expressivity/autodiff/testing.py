@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_positive
 from .core import grad
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["numerical_grad", "check_grads", "rel_error"]
+
+
+def _check_args(f, args, argnum, h):
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"args must be a tuple or list of positional arguments, got {type(args).__name__}")
+    if isinstance(argnum, bool) or not isinstance(argnum, int) or not -len(args) <= argnum < len(args):
+        raise ValueError(f"argnum must be an int indexing args (0 <= argnum < {len(args)}), got {argnum!r}")
+    check_positive("h", h)
 
 
 def rel_error(a, b) -> float:
@@ -25,6 +36,7 @@ def rel_error(a, b) -> float:
 def numerical_grad(f, args, argnum=0, h=1e-6):
     """Gradient of the scalar ``f(*args)`` w.r.t. the pytree ``args[argnum]`` by central
     differences, one coordinate at a time (float64)."""
+    _check_args(f, args, argnum, h)
     args = list(args)
     leaves, treedef = tree_flatten(args[argnum])
     leaves = [np.array(l, dtype=np.float64) for l in leaves]
@@ -51,6 +63,8 @@ def numerical_grad(f, args, argnum=0, h=1e-6):
 def check_grads(f, args, argnum=0, rtol=1e-6, h=1e-6):
     """Assert that ``grad(f, argnum)`` matches :func:`numerical_grad` to ``rtol``; returns the
     relative error."""
+    _check_args(f, args, argnum, h)
+    rtol = check_positive("rtol", rtol)
     g = grad(f, argnum)(*args)
     gn = numerical_grad(f, args, argnum, h)
     err = rel_error(g, gn)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves"]
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeMismatchError"]
 
 _ndarray = _np.ndarray
 
@@ -42,7 +42,12 @@ def tree_flatten(tree):
 
 
 def tree_unflatten(treedef, leaves):
-    """Inverse of :func:`tree_flatten`."""
+    """Inverse of :func:`tree_flatten`. ``leaves`` must hold exactly as many leaves as
+    ``treedef`` has (ValueError otherwise)."""
+    leaves = list(leaves)
+    n = _count_leaves(treedef)
+    if len(leaves) != n:
+        raise ValueError(f"tree_unflatten: treedef has {n} leaves, got {len(leaves)} leaves")
     it = iter(leaves)
 
     def rec(d):
@@ -61,6 +66,17 @@ def tree_unflatten(treedef, leaves):
         return tp(rec(c) for c in children) if tp is tuple else [rec(c) for c in children]
 
     return rec(treedef)
+
+
+def _count_leaves(d):
+    if d is None:
+        return 1
+    if not (isinstance(d, tuple) and len(d) == 3):
+        raise TypeError(f"tree_unflatten: treedef must come from tree_flatten, got {type(d).__name__}")
+    tp, _, children = d
+    if tp is None:
+        return 0
+    return sum(_count_leaves(c) for c in children)
 
 
 def tree_leaves(tree) -> list:
@@ -95,8 +111,32 @@ def _map1(f, t):
     return f(t)
 
 
+class TreeMismatchError(ValueError):
+    """The trees given to :func:`tree_map` together differ in structure."""
+
+
+def _describe(t):
+    if isinstance(t, dict):
+        return f"{type(t).__name__} with keys {list(t.keys())}"
+    if isinstance(t, (list, tuple)):
+        return f"{type(t).__name__} of length {len(t)}"
+    return "a leaf" if t is not None else "None"
+
+
+def _check_same(tree, rest):
+    tp = type(tree)
+    for r in rest:
+        if type(r) is not tp or len(r) != len(tree) or (isinstance(tree, dict) and r.keys() != tree.keys()):
+            raise TreeMismatchError(f"tree_map: the trees differ in structure: {_describe(tree)} "
+                                    f"against {_describe(r)}")
+
+
 def tree_map(f, tree, *rest):
-    """Apply ``f`` leafwise to ``tree`` (and to the matching leaves of ``rest``)."""
+    """Apply ``f`` leafwise to ``tree`` (and to the matching leaves of ``rest``).
+
+    With several trees they must have one structure (same containers, keys and lengths);
+    otherwise :class:`TreeMismatchError` (a ValueError) says where they differ.
+    """
     if not rest:
         return _map1(f, tree)
     return _map_many(f, tree, *rest)
@@ -104,6 +144,13 @@ def tree_map(f, tree, *rest):
 
 def _map_many(f, tree, *rest):
     tp = type(tree)
+    if tp is dict or tp is list or tp is tuple or isinstance(tree, dict) or _is_namedtuple(tree):
+        _check_same(tree, rest)
+    elif tree is not None:
+        for r in rest:
+            if isinstance(r, (dict, list, tuple)):
+                raise TreeMismatchError(f"tree_map: the trees differ in structure: a leaf against "
+                                        f"{_describe(r)}")
     if tp is dict:
         return {k: _map_many(f, v, *[r[k] for r in rest]) for k, v in tree.items()}
     if tp is list:

@@ -28,7 +28,7 @@ import numpy as np
 from ..autodiff import getval, grad
 from ..autodiff import numpy as anp
 from ..autodiff.core import Box, FusedVJP, primitive
-from ..autodiff.numpy import _loo_lse_fun, _loo_lse_vjp
+from ..autodiff.reductions import loo_logsumexp_value, loo_logsumexp_vjp
 
 __all__ = ["interpolated_scores", "interpolated_composed"]
 
@@ -70,7 +70,7 @@ def _parts(S, base_col, log_a, log_1ma):
     """Forward in numpy: (value, loo, u, logA, X) with loo the leave-one-out log-sum-exp of the
     columns of S (loo[j, i] over l != j of S[l, i]) and X[i, j] = S[j, i] - logA_ii."""
     K = S.shape[0]
-    loo = _loo_lse_fun(S, axis=0)
+    loo = loo_logsumexp_value(S, axis=0)
     u = loo.T + (log_a - math.log(K - 1))
     logA = _logaddexp(u, base_col + log_1ma)
     dA = np.diagonal(logA)
@@ -113,7 +113,7 @@ def _vjp(g, ans, argnums, S, base_col, log_a, log_1ma, _res=None):
     out = []
     for i in argnums:
         if i == 0:
-            dS = _loo_lse_vjp(np.ascontiguousarray(Gu.T), loo, S, axis=0)
+            dS = loo_logsumexp_vjp(np.ascontiguousarray(Gu.T), loo, S, axis=0)
             dS -= g * P.T
             dS[np.diag_indices(K)] += g / K
             out.append(dS.astype(S.dtype, copy=False))

@@ -20,6 +20,7 @@ from ..autodiff import nn
 from ..autodiff import numpy as anp
 from ..autodiff.nn import as_generator
 from . import data as _data
+from ..checks import check_array, check_bool, check_real
 
 __all__ = ["Critic", "make_critic", "separable_init", "separable_apply", "concat_init",
            "concat_apply", "bilinear_init", "bilinear_apply", "optimal_critic", "CRITICS", "glorot_mlp"]
@@ -84,6 +85,10 @@ def bilinear_apply(params, x, y):
 
 def optimal_critic(mi, cubic=False, shift=0.0):
     """The analytic critic PMI + shift of the Gaussian benchmark with the given MI (no params)."""
+    _data.mi_to_rho(check_array("mi", mi, ndim=0), 1)  # validates mi (finite, >= 0)
+    cubic = check_bool("cubic", cubic)
+    shift = check_real("shift", shift)
+
     def apply(params, x, y):
         return _data.pmi(np.asarray(x), np.asarray(y), mi, cubic) + shift
     return Critic(lambda *a, **k: {}, apply, "optimal")

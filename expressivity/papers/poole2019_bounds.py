@@ -37,10 +37,27 @@ __all__ = ["staircase_runs", "figure_staircase", "optimal_critic_stats", "figure
 def staircase_cell(estimator, critic, cubic, levels, steps_per_level, batch_size, dim, lr, seed,
                    critic_kwargs):
     """One estimator's staircase run as a sweep cell (module level: runs in worker processes).
-    ``levels`` and ``critic_kwargs`` arrive as JSON strings."""
+    ``levels`` and ``critic_kwargs`` arrive as JSON strings.
+
+    The run (minutes) checkpoints every 10 s to a file named by a hash of all its arguments
+    in ``$EXPRESSIVITY_CHECKPOINT_DIR`` (default: <tmp>/expressivity-checkpoints), so an
+    interrupted figure cell resumes where it stopped; the file is removed when it completes.
+    """
+    import hashlib
+    import os
+    import tempfile
+
+    from .. import __version__
+
+    key = json.dumps([__version__, estimator, critic, cubic, levels, steps_per_level, batch_size, dim,
+                      lr, seed, critic_kwargs], sort_keys=True, default=str)
+    ckpt_dir = os.environ.get("EXPRESSIVITY_CHECKPOINT_DIR") or os.path.join(
+        tempfile.gettempdir(), "expressivity-checkpoints")
+    ckpt = os.path.join(ckpt_dir, f"staircase-{hashlib.sha256(key.encode()).hexdigest()[:20]}.pkl")
     res = train(make_estimator(estimator), critic, mi=D.staircase(tuple(json.loads(levels)), steps_per_level),
                 batch_size=batch_size, dim=dim, cubic=cubic, lr=lr, seed=seed,
-                critic_kwargs=json.loads(critic_kwargs), progress=False)
+                critic_kwargs=json.loads(critic_kwargs), progress=False, checkpoint=ckpt,
+                checkpoint_every=10.0)
     if res.interrupted:
         raise KeyboardInterrupt(f"staircase run {estimator!r} interrupted")
     return {"estimates": res.estimates, "true_mi": res.true_mi}

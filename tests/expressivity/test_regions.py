@@ -131,8 +131,10 @@ def test_bad_input():
     with pytest.raises(ValueError, match="piecewise-linear"):
         regions.walk_line(tanh_net, np.zeros(3), np.ones(3))
     net = networks.random_network(3, 4, 2, "relu")
-    with pytest.raises(ValueError, match="center"):
+    with pytest.raises(ValueError, match="x0"):   # walk_line names its own argument
         regions.walk_line(net, np.zeros(4), np.ones(4))
+    with pytest.raises(ValueError, match="center"):
+        regions.walk(net, np.zeros(4), np.ones(3))
     with pytest.raises(ValueError, match="s_range"):
         regions.walk(net, np.zeros(3), np.ones(3), s_range=(1.0, 0.0))
     with pytest.raises(ValueError, match="layer"):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from expressivity import mi
+from expressivity.autodiff import tree_leaves
 
 SMALL = dict(hidden=(64, 64), embed_dim=16)
 I = 2.0
@@ -113,3 +114,65 @@ def test_overflowing_exp_bound_skips_the_update():
     res = mi.train("nwj", (init_small, apply), mi=2.0, steps=3, batch_size=8, dim=2, progress=False)
     assert res.extra["skipped_steps"].size == 0
     assert res.params["critic"]["s"] != np.float32(0.01)
+
+
+def _interrupting_critic(stop_at):
+    """The bilinear critic, raising KeyboardInterrupt at its ``stop_at``-th call (None: never)."""
+    base = mi.make_critic("bilinear")
+    calls = [0]
+
+    def apply(params, x, y):
+        calls[0] += 1
+        if stop_at is not None and calls[0] == stop_at:
+            raise KeyboardInterrupt
+        return base.apply(params, x, y)
+
+    return (base.init, apply)
+
+
+@pytest.mark.parametrize("bound", ["alpha=0.5", "mine"])
+def test_checkpoint_resume_is_bit_identical(tmp_path, bound):
+    """Oracle: an uninterrupted run. A run stopped by Ctrl-C at step 12 and started again with
+    the same checkpoint file gives the same estimates and parameters bit for bit (the state
+    holds parameters, Adam moments, the generator, the MINE average and the baseline MLP)."""
+    kw = dict(mi=mi.staircase((1.0, 2.0), 15), batch_size=8, dim=3, seed=4, progress=False)
+    ref = mi.train(bound, _interrupting_critic(None), **kw)
+    path = tmp_path / "run.pkl"
+    part = mi.train(bound, _interrupting_critic(12), checkpoint=path, checkpoint_every=0, **kw)
+    assert part.interrupted and len(part.estimates) == 11 and path.exists()
+    res = mi.train(bound, _interrupting_critic(None), checkpoint=path, checkpoint_every=0, **kw)
+    assert not res.interrupted and not path.exists()
+    np.testing.assert_array_equal(res.estimates, ref.estimates)
+    for a, b in zip(tree_leaves(res.params), tree_leaves(ref.params)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_result_reprs_are_one_short_line():
+    """Oracle: the issue's requirement (a summary, not ~640 lines of critic weights)."""
+    x, y = mi.sample_gaussian(0, 200, 2, 1.0)
+    est = mi.estimate_mi(x, y, "infonce", "separable", steps=3, batch_size=16, progress=False)
+    for r in (est, est.result):
+        text = repr(r)
+        assert "\n" not in text and len(text) < 250, text
+    assert "value=" in repr(est) and "InfoNCE" in repr(est.result)
+
+
+def test_training_caps_blas_threads_by_default():
+    """Oracle: threadpoolctl's own report of the BLAS pools seen inside the critic: 1 thread
+    with the default threads=1, the caller's setting with threads=None."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+    base = mi.make_critic("bilinear")
+
+    def apply(params, x, y):
+        seen.append(max((i["num_threads"] for i in threadpoolctl.threadpool_info()
+                         if i["user_api"] == "blas"), default=1))
+        return base.apply(params, x, y)
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        outer = max((i["num_threads"] for i in threadpoolctl.threadpool_info()
+                     if i["user_api"] == "blas"), default=1)
+        mi.train("infonce", (base.init, apply), mi=1.0, steps=1, batch_size=4, dim=2, progress=False)
+        mi.train("infonce", (base.init, apply), mi=1.0, steps=1, batch_size=4, dim=2, progress=False,
+                 threads=None)
+    assert seen == [1, outer]
