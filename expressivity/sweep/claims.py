@@ -23,6 +23,7 @@ twice -- cell files are written atomically, so never corrupt).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -111,7 +112,7 @@ class Claims:
         self.heartbeat = HEARTBEAT if heartbeat is None else heartbeat
         self.stale_after = STALE_AFTER if stale_after is None else stale_after
         self.held: set[str] = set()
-        self.taken_over = 0  # stale claims of dead drivers taken over
+        self.taken_over = 0  # claims of dead drivers removed at start or taken over
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._beat_file = self.dir / f"{self.id}.alive"
@@ -154,13 +155,31 @@ class Claims:
                 pass
 
     def _remove_dead_heartbeats(self) -> None:
-        for beat in self.dir.glob("*.alive"):
-            owner = _read_json(beat)
-            if owner is not None and owner.get("driver") != self.id and not self.alive(owner):
+        """Tidy up after drivers that died: their heartbeats, and their claims on cells that
+        this sweep may never visit (another grid or fixed arguments)."""
+        verdict: dict[str, bool] = {}
+        for path in self.dir.iterdir():
+            if path.name.startswith("."):
+                continue
+            owner = _read_json(path)
+            if owner is None or owner.get("driver") == self.id:
+                continue
+            driver = owner.get("driver")
+            if driver not in verdict:
+                verdict[driver] = self.alive(owner)
+            if not verdict[driver] and self._remove_if_owned_by(path, driver) and not path.name.endswith(".alive"):
+                self.taken_over += 1
+
+    def _remove_if_owned_by(self, path: Path, driver: str) -> bool:
+        with self._locked():
+            now = _read_json(path)
+            if now is not None and now.get("driver") == driver:
                 try:
-                    beat.unlink()
+                    path.unlink()
+                    return True
                 except OSError:
                     pass
+        return False
 
     # ------------------------------------------------------------------ claims
     def path(self, key: str) -> Path:
@@ -177,8 +196,7 @@ class Claims:
             except FileExistsError:
                 pass
             except OSError as exc:
-                raise StoreNotWritable(exc.errno, f"cannot write to the store {self.root} "
-                                       f"({exc.strerror or exc})") from exc
+                raise StoreNotWritable(exc.errno, exc.strerror or str(exc)) from exc
             else:
                 self.held.add(key)
                 return True
@@ -270,21 +288,31 @@ class Claims:
     def _take_over(self, target: Path, stale: dict) -> bool:
         """Replace the stale claim ``target`` (owner ``stale``) by ours, unless someone else
         took it over or released it meanwhile."""
+        try:
+            with self._locked():
+                now = _read_json(target)
+                if now is not None and now.get("driver") != stale.get("driver"):
+                    return False  # taken over by another driver already
+                tmp = target.with_name(f".{target.name}.{self.id}.{uuid.uuid4().hex[:6]}.tmp")
+                with open(tmp, "w") as fh:
+                    json.dump(self.owner, fh)
+                os.replace(tmp, target)
+                return True
+        except OSError:
+            return False
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Serialise take-overs and clean-ups of stale claims between drivers (POSIX flock)."""
         lock = None
         try:
             if fcntl is not None:
-                lock = open(self._lock_file, "a")
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            now = _read_json(target)
-            if now is not None and now.get("driver") != stale.get("driver"):
-                return False  # taken over by another driver already
-            tmp = target.with_name(f".{target.name}.{self.id}.{uuid.uuid4().hex[:6]}.tmp")
-            with open(tmp, "w") as fh:
-                json.dump(self.owner, fh)
-            os.replace(tmp, target)
-            return True
-        except OSError:
-            return False
+                try:
+                    lock = open(self._lock_file, "a")
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                except OSError:
+                    lock = None
+            yield
         finally:
             if lock is not None:
                 lock.close()  # releases the flock

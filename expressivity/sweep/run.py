@@ -617,7 +617,7 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None
     results, todo, corrupt, migrated = plan.scan(keep=load, migrate=True)
     stats = {"cells": len(plan.cells), "stored_before": len(plan.cells) - len(todo), "computed": 0,
              "by_other_drivers": 0, "corrupt_recomputed": len(corrupt), "migrated": migrated,
-             "claims_taken_over": 0}
+             "stale_claims": 0}
     if corrupt:
         _warn_corrupt(corrupt, f"will be moved to {plan.store.path / '.corrupt'} and recomputed")
     if todo:
@@ -642,8 +642,8 @@ def _summary(plan: _Plan, stats: dict) -> str:
         parts.append(f"{stats['corrupt_recomputed']} corrupt moved to .corrupt/")
     if stats["migrated"]:
         parts.append(f"{stats['migrated']} moved from name keys to content keys")
-    if stats["claims_taken_over"]:
-        parts.append(f"{stats['claims_taken_over']} claims of dead drivers taken over")
+    if stats["stale_claims"]:
+        parts.append(f"{stats['stale_claims']} claims of dead drivers cleared")
     name = getattr(plan.fn, "__name__", "sweep")
     return f"sweep {name}: {stats['cells']} cells in {plan.store.path}: {', '.join(parts)}"
 
@@ -695,7 +695,7 @@ class _Driver:
             raise
         finally:
             self.bar.close()
-            self.stats["claims_taken_over"] = self.claims.taken_over
+            self.stats["stale_claims"] = self.claims.taken_over
             self.claims.stop()
             if backend is not None:
                 backend.close(abort=abort)
@@ -752,7 +752,13 @@ class _Driver:
     def _claim(self, pos: int) -> bool:
         """Claim a cell and re-check the store: True if we must compute it."""
         params, key = self.plan.cells[pos]
-        got = self.claims.claim(key)
+        try:
+            got = self.claims.claim(key)
+        except StoreNotWritable as exc:
+            self._cancel_all()
+            raise StoreNotWritable(exc.errno, f"cannot write to the store {self.plan.store.path} "
+                                   f"({exc.strerror}); {self._stored_line()}; free space or choose "
+                                   "another store, then run again to resume") from None
         if got is not True:
             self.deferred[pos] = got
             return False
@@ -865,7 +871,7 @@ class _Driver:
         codes = []
         for p in getattr(self.backend, "processes", lambda: [])():
             code = getattr(p, "exitcode", None)
-            if code not in (None, 0):
+            if code not in (None, 0, -15):  # (the pool ends the other workers with SIGTERM)
                 codes.append(f"pid {p.pid} {'killed by signal ' + str(-code) if code < 0 else 'exited with code ' + str(code)}")
         if codes:
             why += f" ({'; '.join(codes)})"
