@@ -103,14 +103,19 @@ def function_key(fn: Callable, _seen: set | None = None) -> str:
     function defined in a script, a module, a notebook or typed into a REPL gets the same
     key, and any edit of its code gives a new one. Not covered: the functions it calls and
     the module globals it reads (pass what varies as arguments), and the Python minor
-    version (which compiles differently). ``functools.partial`` objects and bound methods
-    are keyed by their function and bound values; builtins, ufuncs and classes by
-    ``module:qualname``.
+    version (which compiles differently). Closure values are part of it: a closure over
+    state that changes (a counter) gets new keys as it changes. A function decorated with
+    ``functools.wraps`` (timing, logging, counting wrappers) is keyed by the function it
+    wraps (``__wrapped__``). ``functools.partial`` objects and bound methods are keyed by
+    their function and bound values; builtins, ufuncs and classes by ``module:qualname``.
     """
     seen = set() if _seen is None else _seen
     if id(fn) in seen:  # a recursive closure: the name suffices the second time
         return f"{getattr(fn, '__qualname__', type(fn).__qualname__)}#recursive"
     seen.add(id(fn))
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None and callable(wrapped):  # functools.wraps: a transparent decorator
+        return function_key(wrapped, seen)
     if isinstance(fn, functools.partial):
         inner = [function_key(fn.func, seen), canonical(list(fn.args), _seen=seen),
                  canonical(dict(fn.keywords), _seen=seen)]
@@ -154,6 +159,8 @@ def canonical(value: Any, legacy: bool = False, _seen: set | None = None, as_obj
     """
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, types.ModuleType):
+        return {"module": value.__name__}
     if isinstance(value, float):
         return value if np.isfinite(value) else repr(value)
     if isinstance(value, np.generic):
@@ -425,7 +432,7 @@ class Store:
         dest_dir = self.path / CORRUPT_DIR
         dest_dir.mkdir(exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        dest = dest_dir / f"{key}.{stamp}.{uuid.uuid4().hex[:6]}{SUFFIX}"
+        dest = dest_dir / f"{key}{SUFFIX}.{stamp}.{uuid.uuid4().hex[:6]}"  # (no longer *.npz)
         try:
             os.replace(src, dest)
         except FileNotFoundError:  # another driver moved or replaced it first
