@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from .grid import Grid
+from .grid import Grid, check_names
 from .run import run
 from .store import Store, _store_path
 
@@ -147,6 +147,15 @@ def run_rows(name: str, fn: Callable, rows: Sequence[Mapping[str, Any]], cache_d
         raise ValueError("fixed must not contain 'fn' (the row function is passed as fn)")
     if not callable(fn):
         raise TypeError(f"fn must be a callable (the function to run per row), got {type(fn).__name__}")
+    checked = set()
+    for i, label in enumerate(labels):
+        names = tuple(sorted(json.loads(label)))
+        if names not in checked:
+            try:
+                check_names(fn, list(names), list(fixed), where=f"rows[{i}]")
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+            checked.add(names)
     return ensemble(name, _row_cell, grid, cache_dir, fixed={"fn": fn, **fixed},
                     executor=executor, progress=progress)
 

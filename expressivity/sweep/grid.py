@@ -188,25 +188,34 @@ def check_call(fn: Callable, grid: Grid, fixed: Mapping[str, Any] | None = None)
     both = set(grid.dims) & set(fixed)
     if both:
         raise ValueError(f"parameter(s) {sorted(both)} are given both in the grid and in fixed")
+    check_names(fn, list(grid.dims), list(fixed), "grid")
+
+
+def check_names(fn: Callable, names: list[str], fixed_names: list[str], where: str = "grid") -> None:
+    """Check that ``fn`` accepts the keywords ``names + fixed_names`` and needs no others
+    (ValueError naming the argument; ``where`` says where ``names`` come from)."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
         return
     params = sig.parameters
-    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    accepted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    supplied = list(grid.dims) + list(fixed)
-    for name in supplied:
-        if name not in accepted and not var_kw:
-            where = "seeds (passed as seed=)" if name == SEED else f"parameter {name!r}"
-            raise ValueError(f"grid {where} is not an argument of {_name(fn)}{sig}; "
-                             f"it accepts {sorted(accepted)}")
     for name, p in params.items():
         if p.kind is p.POSITIONAL_ONLY and p.default is p.empty:
-            raise ValueError(f"{_name(fn)} has a positional-only argument {name!r}; sweeps pass keywords")
+            raise ValueError(f"{_name(fn)}{sig} has a positional-only argument {name!r}; sweeps pass "
+                             "every argument by keyword")
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    accepted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    supplied = list(names) + list(fixed_names)
+    for name in supplied:
+        if name not in accepted and not var_kw:
+            what = "seeds (passed as seed=)" if name == SEED and where == "grid" else f"parameter {name!r}"
+            src = where if name in names else "fixed"
+            raise ValueError(f"{src} {what} is not an argument of {_name(fn)}{sig}; "
+                             f"it accepts {sorted(accepted)}")
+    for name, p in params.items():
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty \
                 and name not in supplied:
-            raise ValueError(f"argument {name!r} of {_name(fn)} is required but neither the grid "
+            raise ValueError(f"argument {name!r} of {_name(fn)} is required but neither the {where} "
                              "nor fixed gives it")
 
 

@@ -254,6 +254,8 @@ def _store_path(path: Any, name: str = "store") -> Path:
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a directory path (str or os.PathLike) or a sweep.Store, "
                         f"got {type(path).__name__}")
+    if os.fspath(path) in ("", b""):
+        raise ValueError(f"{name} must be a non-empty directory path")
     path = Path(path)
     if str(path) == "":
         raise ValueError(f"{name} must be a non-empty directory path")
@@ -336,6 +338,7 @@ class Store:
         final = self.file(key)
         if not isinstance(fields, Mapping) or not isinstance(meta, Mapping):
             raise TypeError("fields and meta must be mappings (field name -> array; metadata)")
+        fields = as_fields(dict(fields))  # numbers, bools or strings only (never pickles)
         self.path.mkdir(parents=True, exist_ok=True)
         meta = dict(meta, key=key, fields=sorted(fields), checksum=checksum(fields))
         payload = {name: _contiguous(arr) for name, arr in fields.items()}
