@@ -1,8 +1,8 @@
 """Cell claims: drivers that run the same sweep on one store at once share the work.
 
 Before a driver computes a cell it claims it: it creates ``<store>/.claims/<key>`` (an
-exclusive create, ``os.link`` of a finished temporary, so a claim is never seen half
-written) holding its owner record (driver id, host, pid and the pid's start time). Another
+exclusive create, ``O_CREAT | O_EXCL``) holding its owner record (driver id, host, pid and
+the pid's start time). Another
 driver that finds the claim leaves the cell alone and picks it up later: as the finished
 cell file, or, if the claim went away without one, by claiming it itself. The owner removes
 its claim once the cell file is written (or when it stops).
@@ -267,23 +267,14 @@ class Claims:
         return now - mtime
 
     def _write_new(self, target: Path, record: dict) -> None:
-        """Create ``target`` with ``record`` exclusively and complete (FileExistsError if it exists)."""
-        tmp = target.with_name(f".{target.name}.{self.id}.{uuid.uuid4().hex[:6]}.tmp")
-        with open(tmp, "w") as fh:
-            json.dump(record, fh)
+        """Create ``target`` exclusively and write ``record`` (FileExistsError if it exists).
+        A reader may find it empty for a moment: an unreadable claim counts as live while
+        it is younger than ``stale_after``."""
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         try:
-            os.link(tmp, target)
-        except FileExistsError:
-            raise
-        except OSError:  # a filesystem without hard links: exclusive create, then write
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            with os.fdopen(fd, "w") as fh:
-                json.dump(record, fh)
+            os.write(fd, json.dumps(record).encode())
         finally:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            os.close(fd)
 
     def _take_over(self, target: Path, stale: dict) -> bool:
         """Replace the stale claim ``target`` (owner ``stale``) by ours, unless someone else

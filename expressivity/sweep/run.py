@@ -463,7 +463,9 @@ class _Dask:
             self.workers = None
 
     def submit(self, chunk):
-        fut = self.client.submit(_compute_chunk, self.plan.fn, self.plan.fixed, chunk, pure=False, **self.kwargs)
+        # pure=False: a task of another sweep (or an earlier run) with the same arguments must
+        # not share this one's key, or cancelling one would cancel the other
+        fut = self.client.submit(_compute_chunk, self.plan.fn, self.plan.fixed, chunk, **dict(self.kwargs, pure=False))
         fut.add_done_callback(self.done.put)
         return fut
 
@@ -478,14 +480,28 @@ class _Dask:
             except queue.Empty:
                 break
         out = []
-        for fut in futs:
-            status = fut.status
-            if status == "finished":
+        finished = [f for f in futs if f.status == "finished"]
+        if finished:  # one round trip for all of them
+            try:
+                values = self.client.gather(finished, errors="raise")
+            except Exception:  # noqa: BLE001 - one was lost meanwhile: fetch one by one
+                values = None
+            for i, fut in enumerate(finished):
+                if values is not None:
+                    out.append((fut, "ok", values[i]))
+                    continue
                 try:
                     out.append((fut, "ok", fut.result()))
-                except BaseException as exc:  # noqa: BLE001 - lost between status and fetch
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
+                except Exception as exc:  # noqa: BLE001 - lost between status and fetch
+                    out.append((fut, "error", exc))
+        for fut in futs:
+            status = fut.status
+            if fut in finished:
+                continue
+            if status == "finished":  # finished since
+                try:
+                    out.append((fut, "ok", fut.result()))
+                except Exception as exc:  # noqa: BLE001
                     out.append((fut, "error", exc))
             elif status == "cancelled":
                 out.append((fut, "cancelled", None))
@@ -812,7 +828,8 @@ class _Driver:
             self._release(chunk)
             if not self.stopping:  # cancelled by someone else: those cells have no result
                 pos = chunk[0][0]
-                exc = RuntimeError("the executor cancelled this task")
+                exc = RuntimeError("the executor cancelled this task (not the sweep: another client, "
+                                   "or a dask task of the same key cancelled elsewhere)")
                 self._fail(pos, exc, None)
             return
         if kind == "error":
