@@ -318,13 +318,22 @@ def _check_executor(executor: Any) -> None:
 
 
 def _check_picklable(plan: _Plan, executor: Any) -> None:
-    """Cells sent to worker processes must pickle: say so before any pool starts."""
-    if not (executor is None or (isinstance(executor, (int, np.integer)) and not isinstance(executor, bool))
-            or isinstance(executor, ProcessPoolExecutor)):
+    """Cells sent to worker processes must pickle (a dask cluster: cloudpickle): say so
+    before any pool starts or any task is submitted."""
+    dumps = pickle.dumps
+    if _is_dask_client(executor) or type(executor).__name__ == "ClientExecutor":
+        try:
+            import cloudpickle
+
+            dumps = cloudpickle.dumps
+        except ImportError:  # pragma: no cover - dask depends on cloudpickle
+            return
+    elif not (executor is None or (isinstance(executor, (int, np.integer)) and not isinstance(executor, bool))
+              or isinstance(executor, ProcessPoolExecutor)):
         return
     for what, value in (("fn", plan.fn), *((f"fixed[{k!r}]", v) for k, v in plan.fixed.items())):
         try:
-            pickle.dumps(value)
+            dumps(value)
         except Exception as exc:  # noqa: BLE001 - any failure: it cannot reach a worker
             name = getattr(value, "__qualname__", type(value).__name__)
             hint = ("a lambda or a function defined inside another function cannot be pickled: "
