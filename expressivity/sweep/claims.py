@@ -42,6 +42,9 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 
+_RUNNING: set[str] = set()  # driver ids running in this process (a claim of our pid by another id is stale)
+
+
 class StoreNotWritable(OSError):
     """The store directory cannot be written (read-only filesystem, permissions, full disk)."""
 
@@ -126,6 +129,7 @@ class Claims:
         except OSError as exc:
             raise StoreNotWritable(exc.errno, f"cannot write to the store {self.root} "
                                    f"({exc.strerror or exc}); nothing was computed") from exc
+        _RUNNING.add(self.id)
         self._remove_dead_heartbeats()
         self._thread = threading.Thread(target=self._beat, name=f"sweep-heartbeat-{self.id}", daemon=True)
         self._thread.start()
@@ -133,6 +137,7 @@ class Claims:
 
     def stop(self) -> None:
         self._stop.set()
+        _RUNNING.discard(self.id)
         for key in list(self.held):
             self.release(key)
         try:
@@ -247,6 +252,8 @@ class Claims:
             return True
         if owner.get("host") == self.host:
             pid = owner.get("pid")
+            if pid == os.getpid() and owner.get("start") == self.owner["start"]:
+                return owner.get("driver") in _RUNNING  # ours: alive only if still running
             return pid_alive(pid, owner.get("start")) if isinstance(pid, int) else False
         beat = self.dir / f"{owner.get('driver')}.alive"
         try:

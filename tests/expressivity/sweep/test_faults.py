@@ -327,3 +327,24 @@ def test_read_only_store_fails_before_any_cell_then_resumes(tmp_path, cellmod):
     finally:
         if mounted:
             _umount(store)
+
+
+def test_a_claim_left_by_an_earlier_driver_of_this_process_is_stale(tmp_path, cellmod):
+    """A notebook kernel whose earlier sweep died without cleaning up leaves a claim with
+    this very pid: the driver must not wait for itself (oracle: the run returns, the cell
+    is computed here once)."""
+    import json
+    import socket
+
+    from expressivity.sweep.claims import process_start
+    from expressivity.sweep.run import _Plan
+
+    _, module = cellmod
+    markers, store = _setup(tmp_path), tmp_path / "store"
+    grid = sweep.Grid(x=[0, 1], seeds=1)
+    plan = _Plan(module.slow, grid, store, _fixed(markers))
+    owner = {"driver": "gone", "host": socket.gethostname(), "pid": os.getpid(), "start": process_start(os.getpid())}
+    _fake_claim(store, plan.cells[1][1], owner)
+    res = sweep.run(module.slow, grid, store, fixed=_fixed(markers), executor="inprocess", progress=False)
+    assert calls(markers) == {(0, 0): 1, (1, 0): 1} and res.attrs["run"]["stale_claims"] == 1
+    json.dumps(res.attrs["run"])
