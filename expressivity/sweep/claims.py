@@ -95,6 +95,31 @@ def pid_alive(pid: int, start: str | None = None) -> bool:
     return True
 
 
+class NoClaims:
+    """Stands in for :class:`Claims` on a private store (``Store(shared=False)``): every cell
+    is ours, nothing is written."""
+
+    taken_over = 0
+
+    def __init__(self):
+        self.held: set[str] = set()
+
+    def start(self) -> "NoClaims":
+        return self
+
+    def stop(self) -> None:
+        self.held.clear()
+
+    def claim(self, key: str) -> bool:
+        return True
+
+    def release(self, key: str) -> None:
+        pass
+
+    def holder(self, key: str) -> None:
+        return None
+
+
 class Claims:
     """The claims of one driver on one store (see the module docstring).
 

@@ -69,7 +69,7 @@ def ensemble(name: str, fn: Callable, grid: Grid, cache_dir, *, fixed: Mapping[s
     name = _check_name(name)
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"{name}-") as tmp:
-            store = Store(Path(tmp) / name, fsync=False)  # never reused: no need to fsync
+            store = Store(Path(tmp) / name, fsync=False, shared=False)  # private, never reused
             return run(fn, grid, store, fixed=fixed, executor=executor, progress=progress)
     return run(fn, grid, _store_path(cache_dir, "cache_dir") / name, fixed=fixed, executor=executor,
                progress=progress)

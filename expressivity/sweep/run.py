@@ -52,7 +52,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..checks import plain
-from .claims import Claims, StoreNotWritable, describe
+from .claims import Claims, NoClaims, StoreNotWritable, describe
 from .grid import Grid, check_call
 from .labelled import LabelledArray
 from .store import CorruptCell, Store, _store_path, as_fields, canonical, cell_key, function_id, function_key
@@ -700,7 +700,7 @@ class _Driver:
 
         self.bar = _Bar(total=n_total, initial=n_total - self.n_todo, desc=getattr(plan.fn, "__name__", "sweep"),
                         unit="cell", disable=not self.progress, dynamic_ncols=True, smoothing=0.05)
-        self.claims = Claims(plan.store.path)
+        self.claims = Claims(plan.store.path) if getattr(plan.store, "shared", True) else NoClaims()
         backend, abort = None, True
         try:
             self.claims.start()  # a read-only store fails here, before any work

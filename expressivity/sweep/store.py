@@ -285,20 +285,25 @@ class Store:
     fsync : bool
         Flush each file to disk before renaming it into place (default True; survives power
         loss, costs a little per cell).
+    shared : bool
+        Other drivers may run sweeps on this store at the same time, so cells are claimed
+        before they are computed (:mod:`expressivity.sweep.claims`; default True). False
+        skips the claim files: for a private, throw-away store.
 
     Raises
     ------
     TypeError
-        ``path`` is not a str or path-like, or ``fsync`` is not a bool.
+        ``path`` is not a str or path-like, or ``fsync`` or ``shared`` is not a bool.
     ValueError
         ``path`` is empty or names an existing file.
     """
 
-    def __init__(self, path: str | os.PathLike, fsync: bool = True):
+    def __init__(self, path: str | os.PathLike, fsync: bool = True, shared: bool = True):
         self.path = _store_path(path, "path")
-        if not isinstance(fsync, (bool, np.bool_)):
-            raise TypeError(f"fsync must be True or False, got {type(fsync).__name__}")
-        self.fsync = bool(fsync)
+        for name, value in (("fsync", fsync), ("shared", shared)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+        self.fsync, self.shared = bool(fsync), bool(shared)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"

@@ -125,6 +125,7 @@ CASES = [
     ("Store: path None", Store, (None,), {}, TypeError, ["path", "NoneType"]),
     ("Store: path is a file", Store, ("FILE",), {}, ValueError, ["is a file"]),
     ("Store: fsync str", Store, (S,), dict(fsync="yes"), TypeError, ["fsync", "True or False"]),
+    ("Store: shared int", Store, (S,), dict(shared=1), TypeError, ["shared", "True or False"]),
     ("Store.read: key int", lambda p: Store(p).read(5), (S,), {}, TypeError, ["key", "string"]),
     ("Store.read: key path", lambda p: Store(p).read("../etc"), (S,), {}, ValueError, ["key='../etc'"]),
     ("Store.read: key hidden", lambda p: Store(p).read(".x"), (S,), {}, ValueError, ["key='.x'", "not start"]),

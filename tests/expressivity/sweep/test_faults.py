@@ -348,3 +348,15 @@ def test_a_claim_left_by_an_earlier_driver_of_this_process_is_stale(tmp_path, ce
     res = sweep.run(module.slow, grid, store, fixed=_fixed(markers), executor="inprocess", progress=False)
     assert calls(markers) == {(0, 0): 1, (1, 0): 1} and res.attrs["run"]["stale_claims"] == 1
     json.dumps(res.attrs["run"])
+
+
+def test_a_private_store_writes_no_claims(tmp_path, cellmod):
+    """Store(shared=False) (the throw-away stores of ensemble(cache_dir=None)): the same
+    results, no claim files (oracle: the directory listing)."""
+    _, module = cellmod
+    markers = _setup(tmp_path)
+    store = sweep.Store(tmp_path / "s", fsync=False, shared=False)
+    res = sweep.run(module.slow, sweep.Grid(x=[0, 1, 2], seeds=1), store, fixed=_fixed(markers),
+                    executor="inprocess", progress=False)
+    np.testing.assert_array_equal(res["y"][:, 0], [0, 100, 200])
+    assert not (tmp_path / "s" / CLAIMS_DIR).exists()
