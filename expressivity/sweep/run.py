@@ -895,7 +895,12 @@ class _Driver:
         self._cancel_all()
         why = "a worker process died abruptly"
         codes = []
+        deadline = time.monotonic() + 1.0  # the dead worker may not be reaped yet: wait a little
         for p in getattr(self.backend, "processes", lambda: [])():
+            try:
+                p.join(timeout=max(0.0, deadline - time.monotonic()))
+            except Exception:  # noqa: BLE001 - not our child or already gone
+                pass
             code = getattr(p, "exitcode", None)
             if code not in (None, 0, -15):  # (the pool ends the other workers with SIGTERM)
                 codes.append(f"pid {p.pid} {'killed by signal ' + str(-code) if code < 0 else 'exited with code ' + str(code)}")
