@@ -173,8 +173,12 @@ class _Plan:
         self.fixed = dict(fixed or {})
         self.fn_id = function_id(fn)
         self.fn_key = function_key(fn)
-        if store is None:
-            store = Path(DEFAULT_ROOT) / re.sub(r"[^A-Za-z0-9_.-]+", "_", self.fn_id)
+        if store is None:  # by the function's name only, so a script and a REPL share it
+            qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+            store = Path(DEFAULT_ROOT) / re.sub(r"[^A-Za-z0-9_.-]+", "_", qualname)
+            legacy = Path(DEFAULT_ROOT) / re.sub(r"[^A-Za-z0-9_.-]+", "_", self.fn_id)
+            if not store.exists() and legacy.is_dir():  # the default before content keys
+                store = legacy
         if not isinstance(store, Store):
             store = Store(_store_path(store))
         self.store = store
@@ -579,7 +583,8 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None
         The cells: one call per point of the grid.
     store : Store or path, optional
         Directory of cell files (see :mod:`expressivity.sweep.store`). Default:
-        ``.sweeps/<module.function>`` in the working directory.
+        ``.sweeps/<function name>`` in the working directory (``.sweeps/<module_function>``
+        if only that one exists: the default before content keys).
     fixed : dict, optional
         Keyword arguments passed unchanged to every cell; part of each cell's key.
     executor : None, "inprocess", int, Executor or dask Client

@@ -32,7 +32,7 @@ def cell(x, seed, marker_dir):
 if __name__ == "__main__":
     import sys
     from expressivity import sweep
-    res = sweep.run(cell, sweep.Grid(x=[1, 2, 3], seeds=2), sys.argv[1] if len(sys.argv) > 1 else STORE,
+    res = sweep.run(cell, sweep.Grid(x=[1, 2, 3], seeds=2), None if sys.argv[1:] == ["default"] else STORE,
                     fixed={"marker_dir": MARKERS}, executor="inprocess", progress=False)
     print("COMPUTED", res.attrs["run"]["computed"])
 '''
@@ -60,6 +60,10 @@ def test_script_and_repl_share_cells(tmp_path):
     assert len(list(markers.iterdir())) == 6
     # python -m cells (module name "cells") too
     assert _run(["-m", "cells"], tmp_path) == 0
+    # the default store (.sweeps/<function name>) is shared as well
+    assert _run(["cells.py", "default"], tmp_path) == 6
+    assert _run(["-", "default"], tmp_path, stdin=pasted) == 0
+    assert [p.name for p in (tmp_path / ".sweeps").iterdir()] == ["cell"]
 
 
 def _key(src, name="f"):
