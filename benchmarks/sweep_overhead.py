@@ -1,8 +1,11 @@
 """Sweep overhead per cell and 1 -> 2 worker scaling (issue 7; target: <= 5 ms per cell).
 
 Baseline: the same function called directly in a loop in this process. A sweep adds, per
-cell: pickling to a worker and back, writing one verified .npz file atomically (fsync), and
-the progress bookkeeping. The overhead per cell is (sweep time - direct time) / cells.
+cell: a claim file (created exclusively before the cell runs, removed after; what lets
+several drivers share a store), pickling to a worker and back, writing one verified .npz
+file atomically (fsync), and the progress bookkeeping. The overhead per cell is (sweep time
+- direct time) / cells; on a shared machine the driver's CPU time per cell is the steadier
+figure.
 Scaling: a CPU-bound cell (~0.1 s of pure Python) on 1 and 2 local worker processes.
 
     OMP_NUM_THREADS=1 python benchmarks/sweep_overhead.py [--cells 2000] [--cpu-cells 16]

@@ -14,29 +14,65 @@ JSON, so a cell's key depends only on its own parameters.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from .grid import Grid
+from .grid import Grid, check_names
 from .run import run
-from .store import Store
+from .store import Store, _store_path
 
 __all__ = ["ensemble", "run_rows", "run_one"]
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 
-def ensemble(name: str, fn: Callable, grid, cache_dir, *, fixed: Mapping[str, Any] | None = None,
-                 executor: Any = None, progress: bool = False):
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the store's folder under cache_dir), got {type(name).__name__}")
+    if not _NAME.match(name):
+        raise ValueError(f"name={name!r} must be a folder name: letters, digits, '_', '-' or '.', "
+                         "not starting with '.' or '-' (no '/')")
+    return name
+
+
+def ensemble(name: str, fn: Callable, grid: Grid, cache_dir, *, fixed: Mapping[str, Any] | None = None,
+             executor: Any = None, progress: bool = False):
     """``run(fn, grid, <cache_dir>/<name>, ...)``; a throw-away store if ``cache_dir`` is None.
 
-    ``executor`` is as in :func:`expressivity.sweep.run` (None: local processes on all
-    cores; ``"inprocess"``: this process). Returns the :class:`~expressivity.sweep.LabelledArray`.
+    Parameters
+    ----------
+    name : str
+        Folder of this group of cells under ``cache_dir`` (letters, digits, ``_-.``).
+    fn, grid, fixed
+        As for :func:`expressivity.sweep.run`.
+    cache_dir : str, path-like or None
+        Directory of the figure's (or study's) cache; None: a temporary directory removed
+        once the results are loaded.
+    executor : optional
+        As for :func:`expressivity.sweep.run` (None: local processes on all cores;
+        ``"inprocess"``: this process).
+    progress : bool
+        Show the progress bar.
+
+    Returns
+    -------
+    LabelledArray
+        Every cell's fields over the grid's dims.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad name or cache_dir, and everything :func:`expressivity.sweep.run` raises.
     """
+    name = _check_name(name)
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"{name}-") as tmp:
-            store = Store(Path(tmp) / name, fsync=False)  # never reused: no need to fsync
+            store = Store(Path(tmp) / name, fsync=False, shared=False)  # private, never reused
             return run(fn, grid, store, fixed=fixed, executor=executor, progress=progress)
-    return run(fn, grid, Path(cache_dir) / name, fixed=fixed, executor=executor, progress=progress)
+    return run(fn, grid, _store_path(cache_dir, "cache_dir") / name, fixed=fixed, executor=executor,
+               progress=progress)
 
 
 def _plain(value: Any) -> Any:
@@ -50,20 +86,78 @@ def _row_cell(row: str, *, fn: Callable, **fixed: Any):
     return fn(**json.loads(row), **fixed)
 
 
+def _row_labels(rows: Any) -> list[str]:
+    if isinstance(rows, (str, bytes, Mapping)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a list of dicts of parameters, got {type(rows).__name__}")
+    rows = list(rows)
+    if not rows:
+        raise ValueError("rows is empty; give at least one dict of parameters")
+    labels = []
+    for i, r in enumerate(rows):
+        if not isinstance(r, Mapping):
+            raise TypeError(f"rows[{i}] must be a dict of parameters, got {type(r).__name__}")
+        for k in r:
+            if not isinstance(k, str) or not k.isidentifier():
+                raise ValueError(f"rows[{i}] has the key {k!r}; parameter names must be identifiers")
+        try:
+            labels.append(json.dumps(dict(r), sort_keys=True, default=_plain, allow_nan=False))
+        except ValueError as exc:
+            raise ValueError(f"rows[{i}] has a non-finite value ({exc}); row values must be finite") from None
+    seen = {}
+    for i, label in enumerate(labels):
+        if label in seen:
+            raise ValueError(f"rows[{i}] repeats rows[{seen[label]}] ({label}); give each row once")
+        seen[label] = i
+    return labels
+
+
 def run_rows(name: str, fn: Callable, rows: Sequence[Mapping[str, Any]], cache_dir, *,
              fixed: Mapping[str, Any] | None = None, executor: Any = None, progress: bool = False):
     """Run ``fn(**row, **fixed)`` for each parameter set in ``rows`` as one sweep.
 
-    Returns the LabelledArray with one dim ``"row"`` (in the order of ``rows``; its coords are
-    the rows in JSON). Rows must be distinct mappings of numbers, bools or strings.
+    Parameters
+    ----------
+    name, cache_dir, executor, progress
+        As for :func:`ensemble`.
+    fn : callable
+        The cell function (module level for process executors).
+    rows : list of dict
+        Distinct parameter sets of numbers, bools or strings; each is one cell, keyed by its
+        own parameters (adding or reordering rows reuses the stored ones).
+    fixed : dict, optional
+        Keyword arguments passed to every cell (not ``fn``).
+
+    Returns
+    -------
+    LabelledArray
+        One dim ``"row"`` in the order of ``rows`` (its coords are the rows in JSON).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Rows that are not dicts of finite numbers, bools or strings, repeated rows,
+        ``"fn"`` in ``fixed``, and everything :func:`ensemble` raises.
     """
-    labels = [json.dumps(dict(r), sort_keys=True, default=_plain) for r in rows]
+    labels = _row_labels(rows)
     grid = Grid(row=labels)
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise TypeError(f"fixed must be a dict of keyword arguments, got {type(fixed).__name__}")
     fixed = dict(fixed or {})
     if "fn" in fixed:
         raise ValueError("fixed must not contain 'fn' (the row function is passed as fn)")
+    if not callable(fn):
+        raise TypeError(f"fn must be a callable (the function to run per row), got {type(fn).__name__}")
+    checked = set()
+    for i, label in enumerate(labels):
+        names = tuple(sorted(json.loads(label)))
+        if names not in checked:
+            try:
+                check_names(fn, list(names), list(fixed), where=f"rows[{i}]")
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+            checked.add(names)
     return ensemble(name, _row_cell, grid, cache_dir, fixed={"fn": fn, **fixed},
-                        executor=executor, progress=progress)
+                    executor=executor, progress=progress)
 
 
 def run_one(name: str, fn: Callable, params: Mapping[str, Any], cache_dir, *,
@@ -72,7 +166,30 @@ def run_one(name: str, fn: Callable, params: Mapping[str, Any], cache_dir, *,
 
     For long single runs (a GAN training run, say) that a figure averages or draws one by
     one: with a ``cache_dir`` a finished run is verified and reused, never recomputed.
+
+    Parameters
+    ----------
+    name, cache_dir, progress
+        As for :func:`ensemble`.
+    fn : callable
+        The cell function.
+    params : dict
+        Its parameters (numbers, bools or strings).
+    fixed : dict, optional
+        Further keyword arguments (not part of ``params``).
+
+    Returns
+    -------
+    dict
+        Field name -> value (0-d fields as Python scalars, others as arrays).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``params`` not a dict, and everything :func:`run_rows` raises.
     """
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of parameters, got {type(params).__name__}")
     res = run_rows(name, fn, [params], cache_dir, fixed=fixed, executor="inprocess", progress=progress)
     out = {}
     for key, value in res.values.items():

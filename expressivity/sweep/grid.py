@@ -51,7 +51,9 @@ def _values(name: str, values: Any) -> tuple:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"grid parameter name {name!r} must be a Python identifier")
     if isinstance(values, (str, bytes, Mapping, set, frozenset)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"grid parameter {name!r} must be a list of values, got {values!r}")
+        shown = values.item() if isinstance(values, np.generic) else values
+        raise TypeError(f"grid parameter {name!r} must be a list of values (e.g. {name}=[{shown!r}]), "
+                        f"got {type(values).__name__} {shown!r}")
     if isinstance(values, np.ndarray) and values.ndim != 1:
         raise ValueError(f"grid parameter {name!r} must be a 1-D list of values, got shape {values.shape}")
     values = list(values)
@@ -75,30 +77,47 @@ class Grid:
     Parameters
     ----------
     seeds : int or list of int, optional
-        ``seeds=n`` means seeds ``0..n-1``; a list gives them explicitly (non-negative ints).
-        They form the last dim, named ``"seed"``, and reach the function as ``seed=``.
+        ``seeds=n`` means seeds ``0..n-1`` (n >= 1); a list gives them explicitly (distinct
+        integers >= 0). They form the last dim, named ``"seed"``, and reach the function as
+        ``seed=``.
     **params : lists of numbers, bools or strings
-        One dim per keyword, in the order given. Values must be finite and distinct.
+        One dim per keyword, in the order given. Values must be finite, distinct and of one
+        kind (numbers, bools or strings) per parameter.
 
-    Raises ``ValueError``/``TypeError`` naming the parameter for empty lists, non-finite or
-    repeated values, and values that are not scalars.
+    Raises
+    ------
+    ValueError
+        No parameter at all, an empty list, a non-finite or repeated value, a name that is
+        not an identifier, ``seed=[...]`` (use ``seeds=``), or bad seeds.
+    TypeError
+        A parameter given as a single value rather than a list, values that are not
+        scalars, or kinds mixed in one list.
+
+    Examples
+    --------
+    >>> Grid(width=[16, 64], sigma_w2=[1.0, 2.0], seeds=3).shape
+    (2, 2, 3)
     """
 
     def __init__(self, seeds: int | Sequence[int] | None = None, **params: Sequence[Any]):
         if not params and seeds is None:
-            raise ValueError("a grid needs at least one parameter list or seeds")
+            raise ValueError("a grid needs at least one parameter list or seeds "
+                             "(e.g. Grid(width=[16, 64], seeds=3))")
         axes = {name: _values(name, vals) for name, vals in params.items()}
         if SEED in axes:
             raise ValueError("name the seed axis with seeds=..., not seed=[...]")
         if seeds is not None:
-            if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+            allowed = "seeds must be a count >= 1 (seeds 0..n-1) or a list of distinct integers >= 0"
+            if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
                 if seeds < 1:
-                    raise ValueError(f"seeds={seeds} must be a positive count or a list of seeds")
+                    raise ValueError(f"{allowed}; got seeds={int(seeds)}")
                 seeds = range(int(seeds))
+            elif isinstance(seeds, (bool, np.bool_, numbers.Number, str, bytes)):
+                raise TypeError(f"{allowed}; got {type(seeds).__name__} {seeds!r}")
             seed_values = _values("seeds", seeds)
             for s in seed_values:
                 if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                    raise ValueError(f"seeds must be non-negative integers, got {s!r}")
+                    raise ValueError(f"{allowed}; got the seed {s!r}")
             axes[SEED] = seed_values
         self._axes = axes
 
@@ -137,12 +156,31 @@ class Grid:
 def check_call(fn: Callable, grid: Grid, fixed: Mapping[str, Any] | None = None) -> None:
     """Check that ``fn(**cell_params, **fixed)`` binds for every cell, before any work.
 
-    Raises ``TypeError`` if ``fn`` is not callable and ``ValueError`` naming the parameter
-    the function does not accept, a parameter given both in the grid and in ``fixed``, or a
-    required argument of ``fn`` that nobody supplies.
+    Parameters
+    ----------
+    fn : callable
+        The function to sweep.
+    grid : Grid
+        Its cells' parameters.
+    fixed : dict, optional
+        Keyword arguments given to every cell.
+
+    Raises
+    ------
+    TypeError
+        ``fn`` is not callable, ``grid`` is not a Grid, ``fixed`` is not a dict or has
+        names that are not strings.
+    ValueError
+        Naming a parameter the function does not accept, a parameter given both in the grid
+        and in ``fixed``, a required argument of ``fn`` that nobody supplies, or a
+        positional-only argument.
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a sweep.Grid, got {type(grid).__name__}")
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise TypeError(f"fixed must be a dict of keyword arguments, got {type(fixed).__name__}")
     fixed = dict(fixed or {})
     for name in fixed:
         if not isinstance(name, str):
@@ -150,25 +188,34 @@ def check_call(fn: Callable, grid: Grid, fixed: Mapping[str, Any] | None = None)
     both = set(grid.dims) & set(fixed)
     if both:
         raise ValueError(f"parameter(s) {sorted(both)} are given both in the grid and in fixed")
+    check_names(fn, list(grid.dims), list(fixed), "grid")
+
+
+def check_names(fn: Callable, names: list[str], fixed_names: list[str], where: str = "grid") -> None:
+    """Check that ``fn`` accepts the keywords ``names + fixed_names`` and needs no others
+    (ValueError naming the argument; ``where`` says where ``names`` come from)."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
         return
     params = sig.parameters
-    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    accepted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    supplied = list(grid.dims) + list(fixed)
-    for name in supplied:
-        if name not in accepted and not var_kw:
-            where = "seeds (passed as seed=)" if name == SEED else f"parameter {name!r}"
-            raise ValueError(f"grid {where} is not an argument of {_name(fn)}{sig}; "
-                             f"it accepts {sorted(accepted)}")
     for name, p in params.items():
         if p.kind is p.POSITIONAL_ONLY and p.default is p.empty:
-            raise ValueError(f"{_name(fn)} has a positional-only argument {name!r}; sweeps pass keywords")
+            raise ValueError(f"{_name(fn)}{sig} has a positional-only argument {name!r}; sweeps pass "
+                             "every argument by keyword")
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    accepted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    supplied = list(names) + list(fixed_names)
+    for name in supplied:
+        if name not in accepted and not var_kw:
+            what = "seeds (passed as seed=)" if name == SEED and where == "grid" else f"parameter {name!r}"
+            src = where if name in names else "fixed"
+            raise ValueError(f"{src} {what} is not an argument of {_name(fn)}{sig}; "
+                             f"it accepts {sorted(accepted)}")
+    for name, p in params.items():
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty \
                 and name not in supplied:
-            raise ValueError(f"argument {name!r} of {_name(fn)} is required but neither the grid "
+            raise ValueError(f"argument {name!r} of {_name(fn)} is required but neither the {where} "
                              "nor fixed gives it")
 
 

@@ -42,7 +42,7 @@ def test_values_become_plain_python_scalars():
     (dict(depth=np.zeros((2, 2))), ValueError, ["'depth'", "1-D"]),
     (dict(seed=[1, 2]), ValueError, ["seeds="]),
     (dict(x=[1], seeds=0), ValueError, ["seeds"]),
-    (dict(x=[1], seeds=[-1]), ValueError, ["seeds", "non-negative"]),
+    (dict(x=[1], seeds=[-1]), ValueError, ["seeds", ">= 0", "-1"]),
     (dict(x=[1], seeds=[0.5]), ValueError, ["seeds"]),
     (dict(), ValueError, ["at least one"]),
 ])

@@ -1,9 +1,9 @@
 """The tiled phase diagram: tiles of phase_diagram written to the store, read back as one.
 
 Oracle: one call of the same phase_diagram function on the whole grid (the tiles must
-reassemble to it exactly). A fake phase_diagram with closed-form fields (including inf)
-stands in for meanfield.phase_diagram until that lands; the last test runs the real one
-once ``meanfield.phase_diagram`` exists and skips before.
+reassemble to it exactly: bit for bit after the same rounding to the stored dtype). A fake
+phase_diagram with closed-form fields (including inf) keeps most tests fast; the last tests
+run the real ``meanfield.phase_diagram``.
 """
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +15,7 @@ import pytest
 
 import meanfield
 from expressivity import sweep
-from expressivity.sweep.phase_tiles import FIELDS
+from expressivity.sweep.phase_tiles import FIELDS, decode, encode
 
 
 @dataclass
@@ -50,7 +50,7 @@ def _assert_same(res, sw, sb, activation="tanh", pd=fake_phase_diagram, rtol=0.0
     np.testing.assert_array_equal(res.coords["sigma_w2"], sw)
     np.testing.assert_array_equal(res.coords["sigma_b2"], sb)
     for f in FIELDS:
-        expected = np.asarray(getattr(direct, f), dtype=float)
+        expected = np.asarray(getattr(direct, f), dtype=float).astype(res[f].dtype)
         assert res[f].shape == (len(sw), len(sb))
         if rtol == 0.0:
             np.testing.assert_array_equal(res[f], expected, err_msg=f)
@@ -82,7 +82,7 @@ def test_tiles_reassemble_to_one_call_and_resume_does_nothing(tmp_path, monkeypa
                                       progress=False, phase_diagram=fake_phase_diagram)
     assert len(list(markers.iterdir())) == 8, "resume must not recompute stored tiles"
     _assert_same(again, sw, sb)
-    np.testing.assert_array_equal(res.sel(sigma_w2=sw[4])["chi1"], sw[4] / (1 + sb))
+    np.testing.assert_array_equal(res.sel(sigma_w2=sw[4])["chi1"], (sw[4] / (1 + sb)).astype(np.float32))
 
 
 def test_other_activation_or_grid_gets_its_own_tiles(tmp_path, monkeypatch):
@@ -152,8 +152,47 @@ def test_real_meanfield_phase_diagram_tiled_equals_one_call(tmp_path):
     1e-12 (identical up to evaluation order inside a vectorised solver)."""
     sw, sb = np.linspace(0.5, 3.0, 7), np.linspace(0.0, 0.2, 5)
     res = sweep.tiled_phase_diagram("tanh", sw, sb, tmp_path / "s", tile=(3, 2), executor="inprocess",
-                                    progress=False)
-    _assert_same(res, sw, sb, pd=meanfield.phase_diagram, rtol=1e-10)  # Newton warm-starts along rows: tiles agree to the solver tolerance, not bit for bit
+                                    progress=False, dtype="float64")
+    assert res["chi1"].dtype == np.float64
+    _assert_same(res, sw, sb, pd=meanfield.phase_diagram, rtol=1e-10)
+    small = sweep.tiled_phase_diagram("tanh", sw, sb, tmp_path / "s32", tile=(3, 2), executor="inprocess",
+                                      progress=False)  # the default: float32, compressed
+    assert small["chi1"].dtype == np.float32
+    _assert_same(small, sw, sb, pd=meanfield.phase_diagram, rtol=2 ** -23)  # Newton warm-starts along rows: tiles agree to the solver tolerance, not bit for bit
     for f in FIELDS:  # inf (unbounded depth scales) in the same places
         direct = np.asarray(getattr(meanfield.phase_diagram("tanh", sigma_w2=sw, sigma_b2=sb), f))
         np.testing.assert_array_equal(np.isinf(res[f]), np.isinf(direct))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_encode_decode_is_lossless(dtype):
+    """Oracle: the array itself, bit for bit (NaN, inf, -0.0, subnormals and noise)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((37, 23)).astype(dtype)
+    x[0, :6] = [np.nan, np.inf, -np.inf, -0.0, np.finfo(dtype).tiny / 4, np.finfo(dtype).max]
+    back = decode(encode(x), np.dtype(dtype).name, x.shape)
+    assert back.dtype == dtype
+    np.testing.assert_array_equal(back.view(np.uint8), x.view(np.uint8))
+
+
+def test_store_layout_and_size(tmp_path, monkeypatch, capsys):
+    """Oracle: the bytes of the raw float64 fields (n_w * n_b * 5 * 8). The default store is
+    float32 and compressed: smaller than half of that on a smooth diagram; float64 without
+    compression is the old layout (plain float64 fields, at least the raw size); the size is
+    printed before any tile runs."""
+    _markers(tmp_path, monkeypatch)
+    sw, sb = np.linspace(0.5, 4.0, 64), np.linspace(0.0, 0.3, 48)
+    kw = dict(tile=(32, 16), executor="inprocess", phase_diagram=fake_phase_diagram)
+    raw64 = sw.size * sb.size * len(FIELDS) * 8
+    small = sweep.tiled_phase_diagram("tanh", sw, sb, tmp_path / "a", progress=True, **kw)
+    err = capsys.readouterr().err
+    assert f"64 x 48 points in 2 x 3 tiles of 32 x 16" in err and "at most 0.1 MB (float32" in err
+    assert err.index("at most") < err.index("6 computed")
+    old = sweep.tiled_phase_diagram("tanh", sw, sb, tmp_path / "b", progress=False, dtype="float64",
+                                    compress=False, **kw)
+    assert small.attrs["store_bytes"] < raw64 / 2 <= old.attrs["store_bytes"] / 2
+    st = sweep.Store(tmp_path / "b")
+    fields, _ = st.read(st.keys()[0])
+    assert fields["chi1"].dtype == np.float64 and fields["chi1"].shape == (32, 16)
+    _assert_same(old, sw, sb)
+    _assert_same(small, sw, sb)

@@ -277,3 +277,40 @@ def test_local_pool_workers_share_the_cores_blas_threads(tmp_path):
     res = sweep.run(blas_threads, sweep.Grid(seeds=4), tmp_path / "s", executor=2, progress=False)
     assert np.all(res["n"] <= max(1, _cpu_count() // 2))
     assert np.all(res["n"] >= 1)
+
+
+def raises_at_3(x, seed):
+    time.sleep(0.004 * (x % 4))
+    if x == 3:
+        raise KeyError("boom")
+    return {"y": x}
+
+
+def test_raising_cell_on_a_local_pool_never_hangs(tmp_path):
+    """The dask hang's twin on a local pool of 2 (created per run, so the cancellation races
+    differ run to run): each of 5 runs ends within a 60 s bound (oracle: a watchdog thread)
+    with the cell's KeyError, and the pool's workers are gone afterwards."""
+    import threading
+
+    from expressivity.sweep.claims import pid_alive
+
+    grid = sweep.Grid(x=list(range(40)), seeds=1)
+    for i in range(5):
+        out = {}
+
+        def target():
+            try:
+                sweep.run(raises_at_3, grid, tmp_path / str(i), executor=2, progress=False)
+            except BaseException as exc:  # noqa: BLE001
+                out["error"] = exc
+
+        t = threading.Thread(target=target, daemon=True)
+        t.start()
+        t.join(60)
+        assert not t.is_alive(), "sweep.run hung after a failing cell"
+        assert isinstance(out.get("error"), KeyError)
+        res = sweep.load(raises_at_3, grid, tmp_path / str(i), allow_missing=True)
+        assert np.isnan(res["y"][3, 0]) and np.nansum(res["y"]) > 0
+    import multiprocessing
+
+    assert not [p for p in multiprocessing.active_children() if pid_alive(p.pid)]
