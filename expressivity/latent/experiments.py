@@ -38,7 +38,7 @@ __all__ = ["GS_SPEC", "gs_spec", "gs_cell", "gradient_variance", "toy_cell", "rd
 #: the categorical VAE of the Gumbel-Softmax experiment at digits scale: 8 variables x 8
 #: classes (the paper: 20 x 10 on 28 x 28 MNIST), 2-layer ReLU encoder and decoder (paper:
 #: 512-256 / 256-512; here 256-128 / 128-256 for 64 pixels).
-GS_SPEC = dict(latent="categorical", n_vars=8, n_classes=8, encoder_hidden=(256, 128),
+GS_SPEC = dict(latent="categorical", n_vars=20, n_classes=10, encoder_hidden=(256, 128),
                decoder_hidden=(128, 256))
 
 
