@@ -42,6 +42,7 @@ from .kl import (
     relaxed_kl,
     sigma2_for_rate,
 )
+from . import probe, toy  # noqa: F401  (latent.toy, latent.probe)
 from .made import made_init, made_logits, made_sample, masked_dense
 from .train import VAEResult, beta_objective, check_beta, resolve_data, train_vae
 from .vae import VAESpec, decoder_logits, encode, evaluate, init_vae, posterior_means, rate_distortion, sample_images

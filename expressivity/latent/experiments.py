@@ -139,7 +139,7 @@ def rd_cell(decoder, beta, seed=0, steps=3000, n_latent=16, lr=1e-3, data="digit
 DELTA_KINDS = ("vae", "delta_ar1", "delta_var")
 
 
-def delta_spec(kind, delta=8.0, n_latent=16, n_pixels=64, decoder_hidden=(256,)) -> VAESpec:
+def delta_spec(kind, delta=4.0, n_latent=16, n_pixels=64, decoder_hidden=(512,)) -> VAESpec:
     """The delta-VAE experiment's models, all with the autoregressive (MADE) decoder:
     ``"vae"`` N(0, I) prior, learned variances (can collapse); ``"delta_ar1"`` the AR(1) prior
     with alpha chosen so the committed rate is ``delta`` (Razavi et al. Sec. 3.1);
@@ -155,7 +155,7 @@ def delta_spec(kind, delta=8.0, n_latent=16, n_pixels=64, decoder_hidden=(256,))
     return VAESpec(**kw)
 
 
-def delta_cell(kind, seed, delta=8.0, steps=4000, n_latent=16, lr=1e-3, data="digits", checkpoint_dir=None):
+def delta_cell(kind, seed, delta=4.0, steps=4000, n_latent=16, lr=1e-3, data="digits", checkpoint_dir=None):
     """One delta-VAE-experiment run: test {"D", "R", "elbo"}, "delta" (committed rate),
     "probe" (linear-probe test accuracy on posterior means), "R_curve" (test rate over training)."""
     ds = _data(data)

@@ -68,7 +68,7 @@ def figure_ar1_kl(n=16, alphas=(0.0, 0.3, 0.6, 0.9), n_mc=20000, seed=0):
     return fig
 
 
-def delta_runs(kinds=DELTA_KINDS, seeds=(0, 1, 2), delta=8.0, steps=4000, n_latent=16, cache_dir=None, progress=True,
+def delta_runs(kinds=DELTA_KINDS, seeds=(0, 1, 2), delta=4.0, steps=4000, n_latent=16, cache_dir=None, progress=True,
                executor=None):
     rows = [dict(kind=k, seed=int(s)) for k in kinds for s in seeds]
     ck = None if cache_dir is None else str(Path(cache_dir) / "checkpoints")
@@ -83,7 +83,7 @@ def _pm(v, fmt="{:.2f}"):
     return (fmt + " ± " + fmt).format(v.mean(), v.std(ddof=1)) if len(v) > 1 else fmt.format(v.mean())
 
 
-def figure_collapse(kinds=DELTA_KINDS, seeds=(0, 1, 2), delta=8.0, steps=4000, n_latent=16, cache_dir=None,
+def figure_collapse(kinds=DELTA_KINDS, seeds=(0, 1, 2), delta=4.0, steps=4000, n_latent=16, cache_dir=None,
                     progress=True, executor=None):
     """Test rate over training (one line per seed) with the committed rates delta (dashed), and
     the table of test R, D, -ELBO and linear-probe accuracy (mean ± std over seeds)."""
@@ -124,7 +124,7 @@ JOBS = [
               quick=dict(n=4, alphas=(0.0, 0.5), n_mc=500),
               description="delta-VAE: the AR(1) KL closed form vs Monte Carlo, committed rate vs alpha"),
     FigureJob("razavi2019_delta_collapse", figure_collapse,
-              full=dict(seeds=(0, 1, 2), delta=8.0, steps=4000, n_latent=16),
+              full=dict(seeds=(0, 1, 2), delta=4.0, steps=4000, n_latent=16),
               quick=dict(seeds=(0,), steps=20, progress=False, executor="inprocess"), uses_cache=True,
               description="delta-VAE vs VAE with an autoregressive decoder: rate, ELBO, linear probe over 3 seeds"),
 ]
