@@ -2,8 +2,8 @@
 same step written by hand in numpy, in the same process.
 
 The Gumbel-Softmax experiment's model (Jang et al. 2017 at digits scale): 64 binary pixels,
-encoder 64-256-128-200 (ReLU), 20 categorical variables x 10 classes, y = softmax((l + g)/tau),
-decoder 200-128-256-64, Bernoulli likelihood, analytic KL to the uniform prior, batch 100,
+encoder 64-256-128-64 (ReLU), 8 categorical variables x 8 classes, y = softmax((l + g)/tau),
+decoder 64-128-256-64, Bernoulli likelihood, analytic KL to the uniform prior, batch 100,
 float64, one BLAS thread; both versions use the same in-place Adam and the same Gumbel noise.
 Prints absolute times and the ratio (target <= 1.2).
 
@@ -151,7 +151,7 @@ def main():
 
     times = time_interleaved({"hand-written numpy": run("n", sn), "expressivity.autodiff": run("e", se)},
                              n_steps=20, rounds=15)
-    report("categorical-VAE step (GS, 20 x 10 latent, enc 64-256-128-200, dec 200-128-256-64, batch 100, "
+    report(f"categorical-VAE step (GS, {V} x {K} latent, enc 64-256-128-{V * K}, dec {V * K}-128-256-64, batch 100, "
            "Adam, float64, 1 thread)", times, "hand-written numpy")
 
 

@@ -10,7 +10,8 @@ Paper settings (Sec. 4.3 and the reference code ``ericjang/gumbel-softmax``): 20
 variables x 10 classes on 28 x 28 binarised MNIST, encoder 512-256, decoder 256-512 (ReLU),
 Adam (lr 1e-3 in the paper, 3e-4 in the v2 notebook), batch 100, tau = max(0.5, exp(-r t))
 updated every N steps (r in {1e-5, 1e-4}, N in {500, 1000}), analytic categorical KL against the
-uniform prior. CPU scale here: 8 x 8 classes, 256-128 / 128-256, 3000 steps at batch 100
+uniform prior. CPU scale here: 8 variables x 8 classes (a 20 x 10 latent collapsed to R = 0 on
+the 64-pixel digits for every estimator), 256-128 / 128-256, 3000 steps at batch 100
 (~210 epochs of the 1438 training digits), r = 2e-4 every 500 steps (tau reaches 0.55).
 Notebook: ``notebooks/jang2017_gumbel.ipynb``.
 """
@@ -86,14 +87,15 @@ def figure_relaxed(taus=(0.1, 0.5, 1.0, 10.0), logits=(0.1, 0.5, 1.5, 0.8, -0.5)
 # ----------------------------------------------------------------------------- estimators
 
 def estimator_runs(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
-                   anneal_every=500, eval_every=250, cache_dir=None, progress=True, executor=None):
+                   anneal_every=500, eval_every=250, n_vars=8, n_classes=8, cache_dir=None, progress=True,
+                   executor=None):
     """Every (estimator, seed) run as one sweep cell; returns the LabelledArray (rows in the
     order estimator-major) and the row list."""
     rows = [dict(estimator=e, seed=int(s)) for e in estimators for s in seeds]
     ck = None if cache_dir is None else str(Path(cache_dir) / "checkpoints")
     res = sweep.run_rows("gs_runs", gs_cell, rows, cache_dir, executor=executor, progress=progress,
                          fixed=dict(steps=steps, lr=lr, anneal_rate=anneal_rate, anneal_every=anneal_every,
-                                    eval_every=eval_every, checkpoint_dir=ck))
+                                    eval_every=eval_every, n_vars=n_vars, n_classes=n_classes, checkpoint_dir=ck))
     return res, rows
 
 
@@ -103,12 +105,13 @@ def _pm(v, fmt="{:.2f}"):
 
 
 def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
-                      anneal_every=500, eval_every=250, cache_dir=None, progress=True, executor=None):
+                      anneal_every=500, eval_every=250, n_vars=8, n_classes=8, cache_dir=None, progress=True,
+                      executor=None):
     """Test -ELBO over training (mean and range over seeds) per estimator, and the table of
     final test -ELBO, distortion and rate next to the published -ELBO (MNIST, 20 x 10)."""
     plt = pyplot()
     res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
-                               cache_dir, progress, executor)
+                               n_vars, n_classes, cache_dir, progress, executor)
     fig, (ax, axt) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw=dict(width_ratios=[1, 1.25]))
     table = []
     for e in estimators:
@@ -124,7 +127,7 @@ def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr
     ax.legend(fontsize=8)
     lo = np.nanmin(-res["test_elbo"]) - 1.0
     ax.set_ylim(lo, lo + 10.0)
-    ax.set_title(f"categorical VAE 8 x 8 on binarised digits, {len(seeds)} seeds", fontsize=9)
+    ax.set_title(f"categorical VAE {n_vars} x {n_classes} on binarised digits, {len(seeds)} seeds", fontsize=9)
     axt.axis("off")
     t = axt.table(cellText=table, colLabels=["estimator", "test -ELBO", "D", "R", "paper -ELBO (MNIST)"],
                   loc="center")
@@ -138,16 +141,19 @@ def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr
     return fig
 
 
-def _variance_cell(tau, train_steps, n_grads, seed):
-    return gradient_variance(est.ESTIMATORS, train_steps=train_steps, n_grads=n_grads, tau=tau, seed=seed)
+def _variance_cell(tau, train_steps, n_grads, seed, n_vars=8, n_classes=8):
+    return gradient_variance(est.ESTIMATORS, train_steps=train_steps, n_grads=n_grads, tau=tau, seed=seed,
+                             n_vars=n_vars, n_classes=n_classes)
 
 
-def figure_variance(taus=(0.5, 1.0), train_steps=1000, n_grads=200, seed=0, cache_dir=None, progress=True):
+def figure_variance(taus=(0.5, 1.0), train_steps=1000, n_grads=200, seed=0, n_vars=8, n_classes=8, cache_dir=None,
+                    progress=True):
     """Variance of each estimator's encoder gradient (mean per-parameter variance over
     ``n_grads`` noise draws, same parameters and minibatch) on a log scale, for each tau of
     the relaxed estimators; the numbers above the bars are the ratios to the score function."""
     plt = pyplot()
-    rows = [dict(tau=float(t), train_steps=int(train_steps), n_grads=int(n_grads), seed=int(seed)) for t in taus]
+    rows = [dict(tau=float(t), train_steps=int(train_steps), n_grads=int(n_grads), seed=int(seed),
+                 n_vars=int(n_vars), n_classes=int(n_classes)) for t in taus]
     res = sweep.run_rows("grad_variance", _variance_cell, rows, cache_dir, executor="inprocess", progress=progress)
     fig, axes = plt.subplots(1, len(taus), figsize=(4.6 * len(taus), 3.6), squeeze=False)
     for c, tau in enumerate(taus):
@@ -177,11 +183,12 @@ JOBS = [
               quick=dict(taus=(0.1, 1.0), n_mc=500, grid=40),
               description="Fig. 1: Gumbel-Softmax expectation, samples and simplex density for several tau"),
     FigureJob("jang2017_gumbel_estimators", figure_estimators,
-              full=dict(seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4, anneal_every=500, eval_every=250),
+              full=dict(seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4, anneal_every=500, eval_every=250,
+                        n_vars=8, n_classes=8),
               quick=_QUICK_RUNS, uses_cache=True,
               description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF over 3 seeds vs the paper's table"),
     FigureJob("jang2017_gumbel_variance", figure_variance,
-              full=dict(taus=(0.5, 1.0), train_steps=1000, n_grads=200),
+              full=dict(taus=(0.5, 1.0), train_steps=1000, n_grads=200, n_vars=8, n_classes=8),
               quick=dict(taus=(0.5,), train_steps=5, n_grads=5, progress=False), uses_cache=True,
               description="Gradient variance of each estimator against the score function"),
 ]
