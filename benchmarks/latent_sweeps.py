@@ -37,11 +37,18 @@ def main(which):
         kw = get_job(job).kwargs(quick=False)
         kw = {k: v for k, v in kw.items() if k in fn.__code__.co_varnames}
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
+            c0, t0 = _cpu(), time.perf_counter()
             res, rows = fn(**kw, cache_dir=tmp, progress=False, executor=None)
-            wall = time.perf_counter() - t0
-        print(f"{name:7s} {len(rows):3d} runs  {wall / 60:6.2f} min wall (2 processes)   "
-              f"ratio to the {target:g}-minute target: {wall / 60 / target:4.2f}x", flush=True)
+            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        print(f"{name:7s} {len(rows):3d} runs  {wall / 60:6.2f} min wall (2 processes), {cpu / 60:6.2f} CPU-min "
+              f"(idle 2-core estimate {cpu / 120:5.2f} min)   ratio of wall to the {target:g}-minute target: "
+              f"{wall / 60 / target:4.2f}x", flush=True)
+
+
+def _cpu():
+    """CPU seconds of this process and its finished children (the sweep's worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 if __name__ == "__main__":

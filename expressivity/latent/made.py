@@ -22,7 +22,7 @@ import functools
 
 import numpy as np
 
-from ..autodiff import defvjp, nn  # noqa: F401  (defvjp: public API used via FusedVJP below)
+from ..autodiff import nn
 from ..autodiff import numpy as anp
 from ..autodiff.core import FusedVJP, getval, primitive
 from ..checks import as_generator, check_choice, check_positive_int

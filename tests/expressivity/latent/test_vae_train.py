@@ -106,3 +106,14 @@ def test_non_binary_dataset_rejected():
     d = Dataset(np.full((4, 4), 0.5), np.zeros(4, int), np.zeros((2, 4)), np.zeros(2, int), (2, 2), 1, "x")
     with pytest.raises(ValueError, match="binary"):
         T.resolve_data(d)
+
+
+def test_relaxed_kl_option():
+    """The relaxed (density-based) KL of the paper's reference code trains with the relaxed
+    estimators and is refused with the others."""
+    kw = dict(steps=5, progress=False, latent="categorical", n_vars=3, n_classes=4, encoder_hidden=(16,),
+              decoder_hidden=(16,), kl="relaxed")
+    res = latent.train_vae(None, "digits", estimator="gumbel", **kw)
+    assert np.all(np.isfinite(res.history["R"]))
+    with pytest.raises(ValueError, match="relaxed"):
+        latent.train_vae(None, "digits", estimator="st", **kw)
