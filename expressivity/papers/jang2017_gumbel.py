@@ -1,0 +1,194 @@
+"""Jang, Gu & Poole (2017), "Categorical Reparameterization with Gumbel-Softmax" (ICLR 2017,
+arXiv 1611.01144): settings and figures.
+
+Fig. 1 (the relaxed distribution for several tau), the categorical-VAE comparison of gradient
+estimators (Gumbel-Softmax, straight-through Gumbel-Softmax, straight-through, score function
+with a moving-average baseline) on binarised 8 x 8 digits over seeds, and the variance of each
+estimator's gradient at the same parameters. Library: :mod:`expressivity.latent`.
+
+Paper settings (Sec. 4.3 and the reference code ``ericjang/gumbel-softmax``): 20 categorical
+variables x 10 classes on 28 x 28 binarised MNIST, encoder 512-256, decoder 256-512 (ReLU),
+Adam (lr 1e-3 in the paper, 3e-4 in the v2 notebook), batch 100, tau = max(0.5, exp(-r t))
+updated every N steps (r in {1e-5, 1e-4}, N in {500, 1000}), analytic categorical KL against the
+uniform prior. CPU scale here: 8 variables x 8 classes (a 20 x 10 latent collapsed to R = 0 on
+the 64-pixel digits for every estimator), 256-128 / 128-256, 3000 steps at batch 100
+(~210 epochs of the 1438 training digits), r = 2e-4 every 500 steps (tau reaches 0.55).
+Notebook: ``notebooks/jang2017_gumbel.ipynb``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from meanfield.figures import pyplot
+
+from .. import sweep
+from ..latent import estimators as est
+from ..latent.distributions import gumbel_softmax_log_prob, gumbel_softmax_sample
+from ..latent.experiments import gradient_variance, gs_cell
+from . import FigureJob
+
+__all__ = ["PUBLISHED", "estimator_runs", "figure_relaxed", "figure_estimators", "figure_variance", "JOBS"]
+
+#: Jang et al. (2017) Table 1, VAE with categorical latents (20 x 10) on binarised MNIST:
+#: negative ELBO in nats on the test set.
+PUBLISHED = {"score_function": 110.6, "st": 110.9, "st_gumbel": 107.8, "gumbel": 101.5}
+
+_COLORS = {"gumbel": "tab:blue", "st_gumbel": "tab:green", "st": "tab:orange", "score_function": "tab:red"}
+
+
+# ----------------------------------------------------------------------------- Fig. 1
+
+def figure_relaxed(taus=(0.1, 0.5, 1.0, 10.0), logits=(0.1, 0.5, 1.5, 0.8, -0.5), n_mc=20000, seed=0,
+                   grid=300):
+    """Paper Fig. 1: for each tau, the expectation of a Gumbel-Softmax vector (top; dots: the
+    categorical probabilities), one sample (middle, the same Gumbel noise for every tau), and
+    (bottom) the log density on the 2-simplex of a 3-class Gumbel-Softmax
+    (:func:`~expressivity.latent.gumbel_softmax_log_prob`)."""
+    plt = pyplot()
+    logits = np.asarray(logits, np.float64)
+    k = len(logits)
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    fig, axes = plt.subplots(3, len(taus), figsize=(2.6 * len(taus), 7.2))
+    l3 = logits[:3]
+    # barycentric grid on the 2-simplex
+    u = (np.arange(grid) + 0.5) / grid
+    A, B = np.meshgrid(u, u)
+    inside = A + B < 1 - 1e-9
+    Y = np.stack([A[inside], B[inside], 1 - A[inside] - B[inside]], -1)
+    px, py = Y[:, 1] + 0.5 * Y[:, 2], np.sqrt(3) / 2 * Y[:, 2]
+    for c, tau in enumerate(taus):
+        ys = gumbel_softmax_sample(np.broadcast_to(logits, (n_mc, k)), tau, np.random.default_rng(seed))
+        ax = axes[0, c]
+        ax.bar(np.arange(k), ys.mean(0), color="tab:blue", alpha=0.7)
+        ax.plot(np.arange(k), p, "ko", ms=4, label="categorical p")
+        ax.set_ylim(0, 1)
+        ax.set_title(rf"$\tau$ = {tau:g}", fontsize=10)
+        ax = axes[1, c]
+        ax.bar(np.arange(k), ys[0], color="tab:purple", alpha=0.8)
+        ax.set_ylim(0, 1)
+        ax = axes[2, c]
+        lp = gumbel_softmax_log_prob(Y, l3, tau)
+        lo = np.percentile(lp, 2)
+        ax.tripcolor(px, py, np.clip(lp, lo, None), shading="gouraud", cmap="viridis")
+        ax.set_aspect("equal")
+        ax.axis("off")
+    axes[0, 0].set_ylabel("E[y] (bars), p (dots)")
+    axes[0, 0].legend(fontsize=7)
+    axes[1, 0].set_ylabel("one sample y")
+    axes[2, 0].set_title("log density, k = 3", fontsize=8, loc="left")
+    fig.suptitle("Gumbel-Softmax: expectation, a sample, and the density on the simplex", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- estimators
+
+def estimator_runs(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
+                   anneal_every=500, eval_every=250, n_vars=8, n_classes=8, cache_dir=None, progress=True,
+                   executor=None):
+    """Every (estimator, seed) run as one sweep cell; returns the LabelledArray (rows in the
+    order estimator-major) and the row list."""
+    rows = [dict(estimator=e, seed=int(s)) for e in estimators for s in seeds]
+    ck = None if cache_dir is None else str(Path(cache_dir) / "checkpoints")
+    res = sweep.run_rows("gs_runs", gs_cell, rows, cache_dir, executor=executor, progress=progress,
+                         fixed=dict(steps=steps, lr=lr, anneal_rate=anneal_rate, anneal_every=anneal_every,
+                                    eval_every=eval_every, n_vars=n_vars, n_classes=n_classes, checkpoint_dir=ck))
+    return res, rows
+
+
+def _pm(v, fmt="{:.2f}"):
+    v = np.asarray(v, float)
+    return (fmt + " ± " + fmt).format(v.mean(), v.std(ddof=1)) if len(v) > 1 else fmt.format(v.mean())
+
+
+def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
+                      anneal_every=500, eval_every=250, n_vars=8, n_classes=8, cache_dir=None, progress=True,
+                      executor=None):
+    """Test -ELBO over training (mean and range over seeds) per estimator, and the table of
+    final test -ELBO, distortion and rate next to the published -ELBO (MNIST, 20 x 10)."""
+    plt = pyplot()
+    res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
+                               n_vars, n_classes, cache_dir, progress, executor)
+    fig, (ax, axt) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw=dict(width_ratios=[1, 1.25]))
+    table = []
+    for e in estimators:
+        idx = [k for k, r in enumerate(rows) if r["estimator"] == e]
+        steps_ = np.asarray(res["curve_step"][idx[0]])
+        curves = -np.asarray([res["curve_test_elbo"][k] for k in idx])
+        ax.plot(steps_, curves.mean(0), color=_COLORS.get(e), label=est.LABELS[e])
+        ax.fill_between(steps_, curves.min(0), curves.max(0), color=_COLORS.get(e), alpha=0.2)
+        table.append([est.LABELS[e], _pm(-res["test_elbo"][idx]), _pm(res["test_D"][idx]), _pm(res["test_R"][idx]),
+                      f"{PUBLISHED[e]:.1f}" if e in PUBLISHED else ""])
+    ax.set_xlabel("step")
+    ax.set_ylabel("test -ELBO (nats)")
+    ax.legend(fontsize=8)
+    lo = np.nanmin(-res["test_elbo"]) - 1.0
+    ax.set_ylim(lo, lo + 10.0)
+    ax.set_title(f"categorical VAE {n_vars} x {n_classes} on binarised digits, {len(seeds)} seeds", fontsize=9)
+    axt.axis("off")
+    t = axt.table(cellText=table, colLabels=["estimator", "test -ELBO", "D", "R", "paper -ELBO (MNIST)"],
+                  loc="center")
+    t.auto_set_font_size(False)
+    t.set_fontsize(8)
+    t.scale(1, 1.5)
+    axt.set_title(f"mean ± std over seeds after {steps} steps (10 posterior samples per test digit)\n"
+                  "paper: 20 x 10 latents on 28 x 28 MNIST — compare the ordering, not the values",
+                  fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _variance_cell(tau, train_steps, n_grads, seed, n_vars=8, n_classes=8):
+    return gradient_variance(est.ESTIMATORS, train_steps=train_steps, n_grads=n_grads, tau=tau, seed=seed,
+                             n_vars=n_vars, n_classes=n_classes)
+
+
+def figure_variance(taus=(0.5, 1.0), train_steps=1000, n_grads=200, seed=0, n_vars=8, n_classes=8, cache_dir=None,
+                    progress=True):
+    """Variance of each estimator's encoder gradient (mean per-parameter variance over
+    ``n_grads`` noise draws, same parameters and minibatch) on a log scale, for each tau of
+    the relaxed estimators; the numbers above the bars are the ratios to the score function."""
+    plt = pyplot()
+    rows = [dict(tau=float(t), train_steps=int(train_steps), n_grads=int(n_grads), seed=int(seed),
+                 n_vars=int(n_vars), n_classes=int(n_classes)) for t in taus]
+    res = sweep.run_rows("grad_variance", _variance_cell, rows, cache_dir, executor="inprocess", progress=progress)
+    fig, axes = plt.subplots(1, len(taus), figsize=(4.6 * len(taus), 3.6), squeeze=False)
+    for c, tau in enumerate(taus):
+        ax = axes[0, c]
+        v = np.array([float(res[f"var_{e}"][c]) for e in est.ESTIMATORS])
+        ax.bar(range(len(v)), v, color=[_COLORS[e] for e in est.ESTIMATORS])
+        ax.set_yscale("log")
+        sf = v[list(est.ESTIMATORS).index("score_function")]
+        for i, vi in enumerate(v):
+            ax.text(i, vi * 1.3, f"{vi / sf:.2g}x", ha="center", fontsize=8)
+        ax.set_xticks(range(len(v)), [est.LABELS[e] for e in est.ESTIMATORS], rotation=15, fontsize=8)
+        ax.set_ylim(v.min() / 3, v.max() * 10)
+        ax.set_title(rf"$\tau$ = {tau:g} (relaxed estimators)", fontsize=9)
+    axes[0, 0].set_ylabel("gradient variance (mean over encoder params)")
+    fig.suptitle(f"Encoder-gradient variance at the same parameters (GS-trained {train_steps} steps), "
+                 f"{n_grads} draws, batch 100", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# ---- the figure jobs -----------------------------------------------------------------------
+_QUICK_RUNS = dict(seeds=(0,), steps=40, eval_every=20, progress=False, executor="inprocess")
+
+JOBS = [
+    FigureJob("jang2017_gumbel_fig1_relaxed", figure_relaxed,
+              full=dict(taus=(0.1, 0.5, 1.0, 10.0), n_mc=20000, grid=300),
+              quick=dict(taus=(0.1, 1.0), n_mc=500, grid=40),
+              description="Fig. 1: Gumbel-Softmax expectation, samples and simplex density for several tau"),
+    FigureJob("jang2017_gumbel_estimators", figure_estimators,
+              full=dict(seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4, anneal_every=500, eval_every=250,
+                        n_vars=8, n_classes=8),
+              quick=_QUICK_RUNS, uses_cache=True,
+              description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF over 3 seeds vs the paper's table"),
+    FigureJob("jang2017_gumbel_variance", figure_variance,
+              full=dict(taus=(0.5, 1.0), train_steps=1000, n_grads=200, n_vars=8, n_classes=8),
+              quick=dict(taus=(0.5,), train_steps=5, n_grads=5, progress=False), uses_cache=True,
+              description="Gradient variance of each estimator against the score function"),
+]

@@ -1,0 +1,39 @@
+"""Jang et al. (2017) figures: quick renders, the paper's settings, and resumable runs.
+
+Oracles: a Figure is returned for every job in quick mode; the full settings: >= 3 seeds, the paper's
+learning rate, a 64-unit latent; a second call reuses every stored run
+(training is never called again).
+"""
+import numpy as np
+
+from expressivity.latent import experiments
+from expressivity.papers import get_job
+from expressivity.papers import jang2017_gumbel as paper
+
+
+def test_quick_figures_render(tmp_path):
+    for name in ("jang2017_gumbel_fig1_relaxed", "jang2017_gumbel_variance"):
+        fig = get_job(name).render(quick=True, cache_dir=tmp_path / name)
+        assert fig.axes
+
+
+def test_settings_are_the_papers():
+    full = get_job("jang2017_gumbel_estimators").kwargs(quick=False)
+    assert full["n_vars"] * full["n_classes"] == 64   # digits scale (paper: 20 x 10 on MNIST)
+    assert len(full["seeds"]) >= 3 and full["lr"] == 1e-3
+    assert set(paper.PUBLISHED) == {"gumbel", "st_gumbel", "st", "score_function"}
+
+
+def test_estimator_runs_resume(tmp_path, monkeypatch):
+    kw = dict(seeds=(0,), steps=6, eval_every=3, cache_dir=tmp_path, progress=False, executor="inprocess")
+    fig = paper.figure_estimators(**kw)
+    assert fig.axes
+    res, rows = paper.estimator_runs(**kw)
+    assert len(rows) == 4 and np.all(np.isfinite(res["test_elbo"]))
+
+    def no_train(*a, **k):
+        raise AssertionError("stored runs must not retrain")
+
+    monkeypatch.setattr(experiments, "train_vae", no_train)
+    again, _ = paper.estimator_runs(**kw)
+    np.testing.assert_array_equal(again["test_elbo"], res["test_elbo"])
