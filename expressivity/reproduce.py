@@ -30,6 +30,7 @@ the wall time of the run that drew it, the estimated cost of drawing it from scr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import inspect
 import json
@@ -327,6 +328,21 @@ def _bar_postfix(item: PlanItem, rest: list[PlanItem], now: datetime) -> str:
     return f"{fig}; left: {_estimate_text(rest)}"
 
 
+@contextlib.contextmanager
+def _checkpoint_dir(path: Path):
+    """``EXPRESSIVITY_CHECKPOINT_DIR`` for the duration of one job, unless the user set it:
+    cell functions that cannot take a directory argument without changing their key (the MI
+    staircase) checkpoint there, inside the figure's cache, so a rerun finds them."""
+    if os.environ.get("EXPRESSIVITY_CHECKPOINT_DIR"):
+        yield
+        return
+    os.environ["EXPRESSIVITY_CHECKPOINT_DIR"] = str(path)
+    try:
+        yield
+    finally:
+        os.environ.pop("EXPRESSIVITY_CHECKPOINT_DIR", None)
+
+
 def run(out: str | os.PathLike = "figures", quick: bool = False, only: list[str] | None = None,
         force: bool = False, progress: bool = True, dpi: int = 120, executor=None,
         refresh: bool = False, log: Callable[[str], None] | None = None) -> list[Path]:
@@ -373,7 +389,8 @@ def run(out: str | os.PathLike = "figures", quick: bool = False, only: list[str]
                 extra["executor"] = executor
             cached = _cached_cells(out, job.name) if job.uses_cache else 0
             t0 = time.perf_counter()
-            fig = job.render(quick, cache_dir=out / ".cache" / job.name, **extra)
+            with _checkpoint_dir(out / ".cache" / job.name / "checkpoints"):
+                fig = job.render(quick, cache_dir=out / ".cache" / job.name, **extra)
             _write_atomic(item.path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
             plt.close(fig)
             seconds = round(time.perf_counter() - t0, 2)

@@ -40,7 +40,8 @@ def staircase_cell(estimator, critic, cubic, levels, steps_per_level, batch_size
     ``levels`` and ``critic_kwargs`` arrive as JSON strings.
 
     The run (minutes) checkpoints every 10 s to a file named by a hash of all its arguments
-    in ``$EXPRESSIVITY_CHECKPOINT_DIR`` (default: <tmp>/expressivity-checkpoints), so an
+    in ``$EXPRESSIVITY_CHECKPOINT_DIR`` (the figure command sets it to the figure's cache,
+    ``<out>/.cache/<figure>/checkpoints``; default: <tmp>/expressivity-checkpoints), so an
     interrupted figure cell resumes where it stopped; the file is removed when it completes.
     """
     import hashlib

@@ -70,9 +70,9 @@ def ensemble(name: str, fn: Callable, grid: Grid, cache_dir, *, fixed: Mapping[s
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"{name}-") as tmp:
             store = Store(Path(tmp) / name, fsync=False, shared=False)  # private, never reused
-            return run(fn, grid, store, fixed=fixed, executor=executor, progress=progress)
+            return run(fn, grid, store, fixed=fixed, executor=executor, progress=progress, desc=name)
     return run(fn, grid, _store_path(cache_dir, "cache_dir") / name, fixed=fixed, executor=executor,
-               progress=progress)
+               progress=progress, desc=name)
 
 
 def _plain(value: Any) -> Any:

@@ -567,7 +567,7 @@ def _default_pending(backend) -> int:
 def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None, *,
         fixed: Mapping[str, Any] | None = None, executor: Any = None, chunksize: int = 1,
         progress: bool = True, on_error: str = "raise", load: bool = True,
-        max_pending: int | None = None) -> LabelledArray | None:
+        max_pending: int | None = None, desc: str | None = None) -> LabelledArray | None:
     """Compute every cell of ``grid`` not yet in ``store``; return all cells as a LabelledArray.
 
     Parameters
@@ -593,6 +593,9 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None
         Cells per task (>= 1); larger amortises scheduling overhead for very cheap cells.
     progress : bool
         Show a tqdm bar with counts and time remaining, and a summary line at the end.
+    desc : str, optional
+        The label of the progress bar and of the summary line (default: the function's
+        name); the figures pass the ensemble's name ("staircase", "ring").
     on_error : {"raise", "continue"}
         Stop at the first failing cell (re-raising its exception) or compute all others
         and raise :class:`SweepError` at the end.
@@ -643,6 +646,9 @@ def run(fn: Callable, grid: Grid, store: Store | str | os.PathLike | None = None
             raise ValueError(f"max_pending={plain(max_pending)} must be None or an integer >= 1")
     _check_executor(executor)
     _check_picklable(plan, executor)
+    if desc is not None and not isinstance(desc, str):
+        raise TypeError(f"desc must be a string or None, got {type(desc).__name__}")
+    plan.desc = desc or getattr(plan.fn, "__name__", "sweep")
 
     results, todo, corrupt, migrated = plan.scan(keep=load, migrate=True)
     stats = {"cells": len(plan.cells), "stored_before": len(plan.cells) - len(todo), "computed": 0,
@@ -674,7 +680,7 @@ def _summary(plan: _Plan, stats: dict) -> str:
         parts.append(f"{stats['migrated']} moved from name keys to content keys")
     if stats["stale_claims"]:
         parts.append(f"{stats['stale_claims']} claims of dead drivers cleared")
-    name = getattr(plan.fn, "__name__", "sweep")
+    name = getattr(plan, "desc", None) or getattr(plan.fn, "__name__", "sweep")
     return f"sweep {name}: {stats['cells']} cells in {plan.store.path}: {', '.join(parts)}"
 
 
@@ -703,8 +709,10 @@ class _Driver:
         class _Bar(tqdm):
             monitor_interval = 0  # no monitor thread: local pools fork after the bar exists
 
-        self.bar = _Bar(total=n_total, initial=n_total - self.n_todo, desc=getattr(plan.fn, "__name__", "sweep"),
-                        unit="cell", disable=not self.progress, dynamic_ncols=True, smoothing=0.05)
+        # leave=None: a nested bar (inside the figure command's) clears itself when done
+        self.bar = _Bar(total=n_total, initial=n_total - self.n_todo,
+                        desc=getattr(plan, "desc", None) or getattr(plan.fn, "__name__", "sweep"),
+                        unit="cell", disable=not self.progress, dynamic_ncols=True, smoothing=0.05, leave=None)
         self.claims = Claims(plan.store.path) if getattr(plan.store, "shared", True) else NoClaims()
         backend, abort = None, True
         try:

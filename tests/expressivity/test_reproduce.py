@@ -449,3 +449,29 @@ def test_quick_figures_are_stamped_by_the_command_and_by_show_never_in_full_mode
     papers.show("s", quick=True)
     assert [_has_stamp(f) for f in figs[2:]] == [True, False, False, True]
     assert [f.axes[0].lines[0].get_ydata()[1] for f in figs] == [1.0, 2.0, 1.0, 2.0, 2.0, 1.0]
+
+
+def test_jobs_see_a_checkpoint_directory_inside_their_cache(tmp_path, monkeypatch):
+    """Oracle: the value of EXPRESSIVITY_CHECKPOINT_DIR the job function sees (the staircase
+    cells checkpoint there), and that it is unset again afterwards and never overrides the user's."""
+    import os
+    import sys
+    import types
+
+    seen = []
+
+    def fig():
+        seen.append(os.environ.get("EXPRESSIVITY_CHECKPOINT_DIR"))
+        return _tiny_figure()
+
+    mod = types.ModuleType("_ckpt_fig_module")
+    mod.fig = fig
+    sys.modules["_ckpt_fig_module"] = mod
+    monkeypatch.delenv("EXPRESSIVITY_CHECKPOINT_DIR", raising=False)
+    monkeypatch.setattr(reproduce, "all_jobs", lambda: [FigureJob("c", "_ckpt_fig_module:fig")])
+    reproduce.run(tmp_path, quick=True, progress=False)
+    assert seen == [str(tmp_path / ".cache" / "c" / "checkpoints")]
+    assert "EXPRESSIVITY_CHECKPOINT_DIR" not in os.environ
+    monkeypatch.setenv("EXPRESSIVITY_CHECKPOINT_DIR", "/mine")
+    reproduce.run(tmp_path, quick=True, progress=False, force=True)
+    assert seen[-1] == "/mine"

@@ -55,3 +55,11 @@ def test_run_rows_rejects_bad_rows():
         run_rows("r", affine, [dict(a=[1.0], seed=object())], None, executor="inprocess")
     with pytest.raises(ValueError, match="fn"):
         run_rows("r", affine, [dict(a=1.0, seed=0)], None, fixed={"fn": 1}, executor="inprocess")
+
+
+def test_progress_bar_and_summary_are_labelled_by_the_ensemble_name(tmp_path, capsys):
+    """Oracle: the text written to stderr names the ensemble, not the internal row cell."""
+    run_rows("ring_runs", affine, [dict(a=1.0, seed=0)], tmp_path, fixed={"scale": 2.0},
+             executor="inprocess", progress=True)
+    err = capsys.readouterr().err
+    assert "sweep ring_runs:" in err and "_row_cell" not in err
