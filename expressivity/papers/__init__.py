@@ -121,7 +121,7 @@ class FigureJob:
         they can be recorded in the manifest and compared with a later run's."""
         from ..sweep.store import canonical
 
-        return canonical({k: v for k, v in self.kwargs(quick).items() if k not in RUNTIME_KWARGS})
+        return canonical({k: v for k, v in self.kwargs(quick).items() if k not in RUNTIME_KWARGS}, legacy=True)
 
     def key(self, quick: bool) -> str:
         """Hash of what determines the figure: name, settings, mode and ``revision``."""
@@ -162,7 +162,7 @@ def checkpoint_path(cache_dir, name: str, params: Mapping[str, Any]) -> Path | N
         raise TypeError(f"params must be a mapping of the cell's parameters, got {type(params).__name__}")
     from ..sweep.store import canonical
 
-    digest = hashlib.sha256(json.dumps(canonical(dict(params)), sort_keys=True).encode()).hexdigest()[:20]
+    digest = hashlib.sha256(json.dumps(canonical(dict(params), legacy=True), sort_keys=True).encode()).hexdigest()[:20]
     return Path(cache_dir) / "checkpoints" / f"{name}-{digest}.pkl"
 
 
