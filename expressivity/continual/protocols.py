@@ -32,7 +32,7 @@ import numpy as np
 
 from ..checks import as_generator, check_choice, check_positive_int
 
-__all__ = ["Task", "Protocol", "PROTOCOLS", "split", "permuted", "make", "load_data"]
+__all__ = ["Task", "Protocol", "PROTOCOLS", "split", "permuted", "make", "load_data", "permutations", "on_canvas"]
 
 PROTOCOLS = ("split", "permuted")
 #: Class pairs of the split protocol, in the paper's order (Zenke et al. 2017, Fig. 2).
@@ -136,21 +136,46 @@ def permutations(n_pixels: int, n_tasks: int, seed=0, permute_first: bool = Fals
     return perms
 
 
-def permuted(data="digits", n_tasks: int = 10, seed: int = 0, permute_first: bool = False) -> Protocol:
+def on_canvas(x, image_shape, canvas: int) -> np.ndarray:
+    """Rows of images of ``image_shape`` centred on a blank ``canvas`` x ``canvas`` square,
+    flattened (MNIST's digits sit in the middle of a 28 x 28 frame with blank borders)."""
+    h, w = image_shape
+    canvas = check_positive_int("canvas", canvas)
+    if canvas < max(h, w):
+        raise ValueError(f"canvas must be an integer >= the image side {max(h, w)}, got {canvas}")
+    out = np.zeros((len(x), canvas, canvas), np.float32)
+    oh, ow = (canvas - h) // 2, (canvas - w) // 2
+    out[:, oh:oh + h, ow:ow + w] = np.asarray(x).reshape(len(x), h, w)
+    return out.reshape(len(x), -1)
+
+
+def permuted(data="digits", n_tasks: int = 10, seed: int = 0, permute_first: bool = False,
+             canvas: int | None = None) -> Protocol:
     """Permuted protocol: ``n_tasks`` tasks, task k the images with pixels permuted by the k-th
-    permutation drawn from ``seed``; single head (all classes)."""
+    permutation drawn from ``seed``; single head (all classes).
+
+    ``canvas`` (an ablation, not the paper's protocol): first centre each image on a blank
+    ``canvas`` x ``canvas`` square, so a permutation scatters the informative pixels over
+    canvas^2 inputs (as MNIST's blank border does) instead of reusing every input."""
     d = load_data(data)
     n_tasks = check_positive_int("n_tasks", n_tasks)
-    perms = permutations(d.x_train.shape[1], n_tasks, seed, permute_first)
+    xtr, xte, name = d.x_train, d.x_test, d.name
+    if canvas is not None:
+        xtr, xte = on_canvas(xtr, d.image_shape, canvas), on_canvas(xte, d.image_shape, canvas)
+        name = f"{d.name} on a {canvas}x{canvas} canvas"
+    perms = permutations(xtr.shape[1], n_tasks, seed, permute_first)
     classes = tuple(range(d.n_classes))
-    tasks = tuple(Task(f"perm{k}", _f32(d.x_train[:, p]), d.y_train.astype(np.int64), _f32(d.x_test[:, p]),
+    tasks = tuple(Task(f"perm{k}", _f32(xtr[:, p]), d.y_train.astype(np.int64), _f32(xte[:, p]),
                        d.y_test.astype(np.int64), classes) for k, p in enumerate(perms))
-    return Protocol("permuted", tasks, d.x_train.shape[1], d.n_classes, False, d.name, int(seed))
+    return Protocol("permuted", tasks, xtr.shape[1], d.n_classes, False, name, int(seed))
 
 
-def make(protocol: str, n_tasks: int | None = None, seed: int = 0, data="digits") -> Protocol:
-    """``split(...)`` or ``permuted(...)`` by name (``n_tasks`` None: 5 and 10)."""
+def make(protocol: str, n_tasks: int | None = None, seed: int = 0, data="digits", canvas: int | None = None) -> Protocol:
+    """``split(...)`` or ``permuted(...)`` by name (``n_tasks`` None: 5 and 10; ``canvas``
+    only for the permuted protocol)."""
     check_choice("protocol", protocol, PROTOCOLS)
     if protocol == "split":
+        if canvas is not None:
+            raise ValueError("canvas applies to the permuted protocol only; got canvas for 'split'")
         return split(data, 5 if n_tasks is None else n_tasks, seed=seed)
-    return permuted(data, 10 if n_tasks is None else n_tasks, seed=seed)
+    return permuted(data, 10 if n_tasks is None else n_tasks, seed=seed, canvas=canvas)

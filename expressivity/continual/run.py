@@ -122,13 +122,13 @@ class _Runner:
 
     def _order(self, k: int):
         st = self.stages[k]
-        rng = np.random.default_rng([self.seed, 2, k])
+        rng = np.random.default_rng([self.seed, 2, st.index])
         n = len(st.data)
         return np.concatenate([rng.permutation(n) for _ in range(self.epochs)])
 
     def _end(self, k: int):
         st = self.stages[k]
-        rng = np.random.default_rng([self.seed, 3, k])
+        rng = np.random.default_rng([self.seed, 3, st.index])
         self.method.end_task(self.net, st.task, st.index, rng)
         for j, task in enumerate(self.proto):
             self.accuracy[st.index, j] = self.net.accuracy(task.x_test, task.y_test, task.classes)
@@ -204,7 +204,8 @@ def run(protocol="permuted", method: str = "si", strength: float | None = None, 
         lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, xi: float | None = None,
         reset_optimizer: bool | None = None, optimizer: str = "adam", fisher: str = "exact",
         fisher_samples: int | None = None, online: bool = False, gamma: float = 1.0, joint_stages: str = "all",
-        record_fisher: str | None = None, dtype="float32", progress: bool = False, threads: int | None = 1,
+        record_fisher: str | None = None, canvas: int | None = None, dtype="float32", progress: bool = False,
+        threads: int | None = 1,
         checkpoint=None, checkpoint_every: float = 30.0) -> Result:
     """Train ``method`` on the tasks of ``protocol`` in turn; the accuracy on every task after each.
 
@@ -237,6 +238,9 @@ def run(protocol="permuted", method: str = "si", strength: float | None = None, 
         Joint training: a model per number of tasks (every row), or only on all of them.
     record_fisher : None or a Fisher kind
         SI: also sum each task's Fisher at its end into ``result.extra["fisher"]``.
+    canvas : int or None
+        Permuted protocol only: centre the images on a blank canvas x canvas square before
+        permuting (an ablation; see :func:`.protocols.permuted`).
     dtype : "float32" or "float64"
     progress, threads
         A progress bar; BLAS threads (None: leave them).
@@ -281,6 +285,8 @@ def run(protocol="permuted", method: str = "si", strength: float | None = None, 
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype}")
     if isinstance(protocol, Protocol):
+        if canvas is not None:
+            raise ValueError("canvas must be None when protocol is a Protocol (build it with protocols.permuted)")
         if n_tasks is not None and n_tasks > len(protocol):
             raise ValueError(f"n_tasks must be an integer in [1, {len(protocol)}] for this protocol, got {n_tasks}")
         proto = protocol if n_tasks is None else Protocol(protocol.name, protocol.tasks[:n_tasks], protocol.n_inputs,
@@ -288,7 +294,7 @@ def run(protocol="permuted", method: str = "si", strength: float | None = None, 
                                                           protocol.data_name, protocol.seed)
     else:
         as_generator(seed)
-        proto = make(proto_name, n_tasks, seed, data)
+        proto = make(proto_name, n_tasks, seed, data, canvas)
     if dtype != np.float32:
         proto = _cast(proto, dtype)
     meth = make_method(method, strength, xi, fisher, fisher_samples, online, gamma, record_fisher)
@@ -304,7 +310,8 @@ def run(protocol="permuted", method: str = "si", strength: float | None = None, 
         hist = run_steps(runner.step, runner.n_steps, desc=f"{proto.name}/{method}", progress=progress,
                          checkpoint=ck)
     settings = dict(hidden=hidden, epochs=epochs, batch_size=batch_size, lr=lr, b1=b1, b2=b2, xi=xi,
-                    reset_optimizer=reset_optimizer, optimizer=optimizer, data=proto.data_name, dtype=str(dtype))
+                    reset_optimizer=reset_optimizer, optimizer=optimizer, data=proto.data_name, canvas=canvas,
+                    dtype=str(dtype))
     if method == "ewc":
         settings.update(fisher=fisher, fisher_samples=fisher_samples, online=online, gamma=gamma)
     if method == "joint":

@@ -42,6 +42,21 @@ def test_permuted_digits_permutes_pixels_with_fixed_seed():
     assert not np.array_equal(other.tasks[7].x_train, p.tasks[7].x_train)
 
 
+def test_canvas_centres_the_image_before_permuting():
+    d = datasets.load_digits()
+    p = continual.permuted(n_tasks=2, seed=1, canvas=12)
+    assert p.n_inputs == 144 and "12x12 canvas" in p.data_name
+    x0 = p.tasks[0].x_train.reshape(-1, 12, 12)                # task 0 unpermuted: the digit in the middle
+    np.testing.assert_array_equal(x0[:, 2:10, 2:10], d.x_train.reshape(-1, 8, 8).astype(np.float32))
+    assert not x0[:, :2].any() and not x0[:, :, 10:].any()
+    perm = protocols.permutations(144, 2, seed=1)[1]
+    np.testing.assert_array_equal(p.tasks[1].x_train, p.tasks[0].x_train[:, perm])
+    with pytest.raises(ValueError, match="canvas"):
+        continual.permuted(n_tasks=1, canvas=7)
+    with pytest.raises(ValueError, match="canvas"):
+        continual.make("split", canvas=16)
+
+
 def _tiny_mnist(path, rng):
     # 4-pixel "images" of 2 x 2, 10 classes; pixel values from the label so tasks are learnable
     for prefix, n in (("train", 60), ("t10k", 30)):
