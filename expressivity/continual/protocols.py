@@ -24,6 +24,7 @@ the split protocol's order is the paper's and does not depend on the seed.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Sequence
@@ -95,11 +96,19 @@ def load_data(data="digits"):
     if isinstance(data, datasets.Dataset):
         return data
     if isinstance(data, str) and data == "digits":
-        return datasets.load_digits()
+        return _digits()
     if isinstance(data, (str, os.PathLike)):
         return datasets.load_mnist(data)
     raise TypeError(f"data must be 'digits', a directory of MNIST IDX files or a datasets.Dataset, "
                     f"got {type(data).__name__}")
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    """The digits, loaded once per process (tasks copy what they use)."""
+    from .. import datasets
+
+    return datasets.load_digits()
 
 
 def _f32(x):

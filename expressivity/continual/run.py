@@ -51,7 +51,7 @@ METHODS = ("finetune", "si", "ewc", "joint")
 DEFAULTS = {
     "split": dict(hidden=(256, 256), epochs=10, batch_size=64, xi=1e-3, reset_optimizer=True,
                   zero_head=True, strength={"si": 1.0, "ewc": 100.0}),
-    "permuted": dict(hidden=(1000, 1000), epochs=20, batch_size=256, xi=0.1, reset_optimizer=False,
+    "permuted": dict(hidden=(512, 512), epochs=20, batch_size=256, xi=0.1, reset_optimizer=False,
                      zero_head=False, strength={"si": 0.1, "ewc": 100.0}),
 }
 

@@ -38,7 +38,7 @@ from .. import continual, sweep
 from . import FigureJob
 
 __all__ = ["PAPER", "PUBLISHED", "DIGITS", "run_cell", "runs", "strength_table", "fig_split", "fig_permuted",
-           "fig_omega_fisher", "omega_fisher_stats", "JOBS"]
+           "fig_permuted_why", "fig_omega_fisher", "omega_fisher_stats", "JOBS"]
 
 #: The paper's settings (Sec. 5.1, 5.2 and the pathint notebooks).
 PAPER = {
@@ -80,10 +80,14 @@ def runs(protocol, rows, n_tasks, options=None, cache_dir=None, executor=None, p
     """Run ``rows`` (dicts of method, strength, seed and optional per-row options) as one sweep;
     returns one dict per row (accuracy matrix, seconds, ...). Finished cells in
     ``cache_dir/<name>`` are reused."""
-    options = dict(options or {})
+    # every setting explicit in the cell's key, so a changed default never serves a stale run
+    d = continual.DEFAULTS[protocol]
+    options = dict({k: d[k] for k in ("hidden", "epochs", "batch_size", "xi", "reset_optimizer")},
+                   **(options or {}))
     cells = []
     for r in rows:
         o = dict(options, **r.get("options", {}))
+        o["hidden"] = list(o["hidden"])
         cells.append(dict(protocol=protocol, method=r["method"], strength=float(r.get("strength", 0.0)),
                           seed=int(r["seed"]), n_tasks=int(n_tasks), options=json.dumps(o, sort_keys=True)))
     fixed = {} if cache_dir is None else {"checkpoint_dir": str(Path(cache_dir) / "checkpoints")}
@@ -203,8 +207,8 @@ def _strength_panel(ax, final, protocol, which=("si", "ewc"), xlabel="strength (
 
 # ----------------------------------------------------------------------------- permuted (Fig. 4)
 
-def fig_permuted(seeds=(0, 1, 2), si_strengths=(1.0, 3.0, 10.0, 30.0, 100.0),
-                 ewc_strengths=(10.0, 100.0, 1000.0, 1e4), n_tasks=10, options=None, cache_dir=None,
+def fig_permuted(seeds=(0, 1, 2), si_strengths=(0.1, 1.0, 3.0, 10.0, 30.0, 100.0),
+                 ewc_strengths=(1.0, 3.0, 10.0, 30.0, 100.0, 1000.0), n_tasks=10, options=None, cache_dir=None,
                  executor=None, progress=True):
     """Permuted digits: (a) average accuracy over the tasks seen so far against the number of
     tasks for every method (SI and EWC at their best strength, mean ± std over seeds), with the
@@ -253,6 +257,63 @@ def fig_permuted(seeds=(0, 1, 2), si_strengths=(1.0, 3.0, 10.0, 30.0, 100.0),
     return fig
 
 
+# ----------------------------------------------------------------------------- why: width and canvas
+
+def fig_permuted_why(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si_strengths=(10.0, 30.0, 100.0),
+                     wide_strengths=(30.0,), seeds=(0,), n_tasks=10, options=None, cache_dir=None, executor=None,
+                     progress=True):
+    """What limits SI on permuted digits: average accuracy after all tasks against (a) the
+    hidden width (the paper's 2000 included; widths above 1000 run SI only at
+    ``wide_strengths``) and (b) the side of a blank canvas the 8 x 8 digits are centred on
+    before permuting (8: plain digits; 28: MNIST's frame), for fine-tuning, SI at its best c
+    and joint training."""
+    plt = pyplot()
+    base = dict(options or {})
+    width_default = tuple(base.pop("hidden", DIGITS["permuted"]["hidden"]))
+
+    def block(name, extra, strengths):
+        rows = [dict(method="finetune", seed=s, options=extra) for s in seeds]
+        rows += [dict(method="joint", seed=s, options=dict(extra, joint_stages="last")) for s in seeds]
+        rows += [dict(method="si", strength=c, seed=s, options=extra) for c in strengths for s in seeds]
+        res = runs("permuted", rows, n_tasks, base, cache_dir, executor, progress, name=name)
+        final, _ = strength_table(res, rows)
+        best = _best(final, "si")
+        return {m: final[k] for m, k in (("finetune", ("finetune", 0.0)), ("joint", ("joint", 0.0)), ("si", best))}, best
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, values, label, make_extra in (
+            (axes[0], widths, "hidden width (2 layers)", lambda w: dict(hidden=(w, w))),
+            (axes[1], canvases, "canvas side (8 = plain digits; 28 = MNIST's frame)",
+             lambda s: dict(hidden=width_default, **({} if s == 8 else dict(canvas=s))))):
+        pts = {m: [] for m in ("finetune", "si", "joint")}
+        cs = []
+        for v in values:
+            strengths = si_strengths if (ax is axes[1] or v <= 1000) else wide_strengths
+            name = f"why_{'width' if ax is axes[0] else 'canvas'}_{v}"
+            vals, best = block(name, make_extra(v), strengths)
+            for m in pts:
+                pts[m].append(vals[m])
+            cs.append(best[1])
+        for m, vs in pts.items():
+            mean = np.array([a.mean() for a in vs])
+            ax.plot(values, mean, marker="o", ms=4, color=_COLORS[m], label=_LABELS[m] + (" (best c)" if m == "si" else ""))
+        for v, c, a in zip(values, cs, pts["si"]):
+            ax.annotate(f"c={c:g}", (v, a.mean()), textcoords="offset points", xytext=(3, -10), fontsize=6,
+                        color=_COLORS["si"])
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(values, [str(v) for v in values])
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(label, fontsize=8)
+        ax.set_ylabel("average accuracy after all tasks", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="lower right")
+    axes[0].set_title("(a) network width (plain 8 x 8 digits)", fontsize=8)
+    axes[1].set_title(f"(b) digits centred on a blank canvas, width {width_default[0]}", fontsize=8)
+    fig.suptitle(f"Permuted digits, {n_tasks} tasks, seed(s) {list(seeds)}: what limits consolidation", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # ----------------------------------------------------------------------------- Omega vs Fisher
 
 def omega_fisher_stats(Omega, fisher, net_sizes):
@@ -274,7 +335,7 @@ def omega_fisher_stats(Omega, fisher, net_sizes):
     return out
 
 
-def fig_omega_fisher(protocols=("split", "permuted"), strengths=(1.0, 10.0), seed=0, fisher="exact",
+def fig_omega_fisher(protocols=("split", "permuted"), strengths=(1.0, 30.0), seed=0, fisher="exact",
                      fisher_samples=None, n_tasks=(5, 10), options=None, cache_dir=None, executor=None,
                      progress=True, max_points=20000):
     """SI's importance Omega after all tasks against the Fisher diagonal summed over the same
@@ -329,14 +390,21 @@ JOBS = [
               uses_cache=True,
               description="Fig. 2: split digits, accuracy on each task as later tasks are learned; strength sweep"),
     FigureJob("zenke2017_synaptic_permuted", fig_permuted,
-              full=dict(seeds=(0, 1, 2), si_strengths=(1.0, 3.0, 10.0, 30.0, 100.0),
-                        ewc_strengths=(10.0, 100.0, 1000.0, 1e4), n_tasks=10),
+              full=dict(seeds=(0, 1, 2), si_strengths=(0.1, 1.0, 3.0, 10.0, 30.0, 100.0),
+                        ewc_strengths=(1.0, 3.0, 10.0, 30.0, 100.0, 1000.0), n_tasks=10),
               quick=dict(seeds=(0,), si_strengths=(1.0,), ewc_strengths=(10.0,), n_tasks=2,
                          options=_QUICK_OPTS, executor="inprocess", progress=False),
               uses_cache=True,
               description="Permuted digits: average accuracy vs number of tasks, vs c (SI) and vs lambda (EWC)"),
+    FigureJob("zenke2017_synaptic_permuted_why", fig_permuted_why,
+              full=dict(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si_strengths=(10.0, 30.0, 100.0),
+                        wide_strengths=(30.0,), seeds=(0,), n_tasks=10),
+              quick=dict(widths=(8, 16), canvases=(8, 12), si_strengths=(1.0,), wide_strengths=(1.0,), seeds=(0,),
+                         n_tasks=2, options=dict(epochs=1, hidden=(16,)), executor="inprocess", progress=False),
+              uses_cache=True,
+              description="Permuted digits: SI, fine-tuning and joint training against width and input canvas"),
     FigureJob("zenke2017_synaptic_omega_fisher", fig_omega_fisher,
-              full=dict(protocols=("split", "permuted"), strengths=(1.0, 10.0), seed=0, fisher="exact",
+              full=dict(protocols=("split", "permuted"), strengths=(1.0, 30.0), seed=0, fisher="exact",
                         n_tasks=(5, 10)),
               quick=dict(protocols=("split", "permuted"), strengths=(1.0, 1.0), seed=0, n_tasks=(2, 2),
                          options=_QUICK_OPTS, executor="inprocess", progress=False),
