@@ -18,6 +18,15 @@ def penalty_grad(g, out, weight, theta, anchor, scale):
 
 
 @njit(cache=True, nogil=True)
+def penalty_grad_keep(g, out, weight, theta, anchor, scale, prev):
+    """:func:`penalty_grad` and prev = theta in the same pass (SI's step keeps theta_old)."""
+    for i in range(g.size):
+        t = theta[i]
+        prev[i] = t
+        out[i] = g[i] + scale * weight[i] * (t - anchor[i])
+
+
+@njit(cache=True, nogil=True)
 def accumulate_omega(omega, g, theta, prev):
     """omega -= g * (theta - prev): the path integral of -g along the actual step."""
     for i in range(g.size):

@@ -5,7 +5,8 @@ The training loop (:mod:`.run`) calls, on the flat parameter vector ``theta``:
 
     method.start(net)                         # once, before the first task
     method.begin_task(net, task, index)       # before each task
-    method.add_penalty_grad(theta, g, out)    # each step: out = g + d(penalty)/d(theta)
+    method.step_gradient(theta, g, out, prev) # each step: g or out = g + d(penalty)/d(theta)
+                                              #   (and prev = theta, if method.tracks_steps)
     method.after_step(g, theta, prev)         # each step, if method.tracks_steps:
                                               #   g the unregularised gradient, prev theta before the step
     method.end_task(net, task, index, rng)    # after each task (consolidation)
@@ -50,6 +51,16 @@ class Method:
 
     def add_penalty_grad(self, theta, g, out) -> None:
         np.copyto(out, g)
+
+    def step_gradient(self, theta, g, out, prev):
+        """The gradient the optimiser takes (``g``, or ``out`` = g + the penalty's gradient), and
+        theta copied into ``prev`` when :attr:`tracks_steps` (subclasses fuse the two)."""
+        if self.tracks_steps:
+            np.copyto(prev, theta)
+        if not self.has_penalty:
+            return g
+        self.add_penalty_grad(theta, g, out)
+        return out
 
     def after_step(self, g, theta, prev) -> None:
         pass

@@ -16,7 +16,7 @@ in the two reference notebooks). Each step
     theta  <- optimiser step with g_tot
     SI:  omega += -g * (theta_new - theta_old)
 
-so SI costs two fused vector passes and one copy a step (:mod:`._kernels`). The settings
+so SI costs two fused vector passes a step (:mod:`._kernels`; the first also keeps theta_old). The settings
 whose defaults depend on the protocol are in :data:`DEFAULTS` (the paper's, with the
 network of the permuted protocol scaled to digits; see the README).
 """
@@ -151,13 +151,7 @@ class _Runner:
             np.copyto(gv["W"], gr["W"])
             np.copyto(gv["b"], gr["b"])
         method, theta = self.method, self.net.theta
-        if method.has_penalty:
-            method.add_penalty_grad(theta, self.g, self.g_tot)
-            g_step = self.g_tot
-        else:
-            g_step = self.g
-        if method.tracks_steps:
-            np.copyto(self.prev, theta)
+        g_step = method.step_gradient(theta, self.g, self.g_tot, self.prev)
         self.opt.step([g_step])
         if method.tracks_steps:
             method.after_step(self.g, theta, self.prev)

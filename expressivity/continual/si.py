@@ -87,6 +87,14 @@ class SI(Method):
             return
         _kernels().penalty_grad(g, out, self.Omega, theta, self.anchor, theta.dtype.type(2.0 * self.c))
 
+    def step_gradient(self, theta, g, out, prev):
+        """g + 2 c Omega (theta - theta~) into ``out`` and theta into ``prev``, in one pass."""
+        if not self.has_penalty:
+            np.copyto(prev, theta)
+            return g
+        _kernels().penalty_grad_keep(g, out, self.Omega, theta, self.anchor, theta.dtype.type(2.0 * self.c), prev)
+        return out
+
     def after_step(self, g, theta, prev) -> None:
         """omega += -g * (theta - prev)."""
         _kernels().accumulate_omega(self.omega, g, theta, prev)

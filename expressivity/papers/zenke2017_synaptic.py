@@ -202,7 +202,7 @@ def _strength_panel(ax, final, protocol, which=("si", "ewc"), xlabel="strength (
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel("average accuracy after all tasks", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="best")
 
 
 # ----------------------------------------------------------------------------- permuted (Fig. 4)
@@ -383,8 +383,8 @@ def fig_omega_fisher(protocols=("split", "permuted"), strengths=(1.0, 30.0), see
 _QUICK_OPTS = dict(hidden=(16,), epochs=1)
 JOBS = [
     FigureJob("zenke2017_synaptic_split", fig_split,
-              full=dict(seeds=tuple(range(10)), si_strengths=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0),
-                        ewc_strengths=(1.0, 10.0, 100.0, 1000.0, 1e4), curve_c=1.0, n_tasks=5),
+              full=dict(seeds=tuple(range(10)), si_strengths=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
+                        ewc_strengths=(1.0, 10.0, 100.0, 1000.0, 1e4, 1e5), curve_c=1.0, n_tasks=5),
               quick=dict(seeds=(0,), si_strengths=(1.0,), ewc_strengths=(10.0,), curve_c=1.0, n_tasks=3,
                          options=_QUICK_OPTS, executor="inprocess", progress=False),
               uses_cache=True,

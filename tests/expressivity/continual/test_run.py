@@ -93,3 +93,16 @@ def test_resume_from_checkpoint_is_bit_identical(tmp_path, monkeypatch):
     np.testing.assert_array_equal(resumed.accuracy, whole.accuracy)
     np.testing.assert_array_equal(resumed.loss, whole.loss)
     np.testing.assert_array_equal(resumed.extra["Omega"], whole.extra["Omega"])
+
+
+def test_online_ewc_and_sampled_fisher_run():
+    """Oracle: online EWC with gamma = 1 and one consolidation (two tasks) is the same penalty as
+    EWC's sum, so the two runs agree to float32 rounding; a sampled Fisher is reproducible."""
+    kw = dict(n_tasks=2, seed=3, **QUICK)
+    a = continual.run("split", "ewc", strength=100.0, online=True, gamma=1.0, **kw)
+    b = continual.run("split", "ewc", strength=100.0, **kw)
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-4)
+    c1 = continual.run("split", "ewc", strength=100.0, fisher="sampled", fisher_samples=50, **kw)
+    c2 = continual.run("split", "ewc", strength=100.0, fisher="sampled", fisher_samples=50, **kw)
+    np.testing.assert_array_equal(c1.extra["fisher"], c2.extra["fisher"])
+    assert c1.settings["online"] is False and a.settings["gamma"] == 1.0
