@@ -173,6 +173,7 @@ def fisher_diagonal(net: Network, x, classes, kind: str = "exact", y=None, rng=N
         rng = as_generator(0 if rng is None else rng, "rng")
     n = len(x)
     L = len(net.params)
+    dt = net.theta.dtype
     acc = [np.zeros(sw.stop - sw.start) for sw, _ in net.slices], [np.zeros(sb.stop - sb.start)
                                                                   for _, sb in net.slices]
     for s in range(0, n, chunk):
@@ -201,15 +202,16 @@ def fisher_diagonal(net: Network, x, classes, kind: str = "exact", y=None, rng=N
         for k, w in cols:
             d_local = -prob.copy()
             d_local[np.arange(len(xb)), k] += 1.0                 # d log p_k / d z = e_k - p
-            delta = np.zeros((len(xb), net.sizes[-1]))
+            delta = np.zeros((len(xb), net.sizes[-1]), dt)   # backward in the network's dtype
             delta[:, classes] = d_local
             for i in range(L - 1, -1, -1):
-                sq[i] += w[:, None] * delta * delta
+                d64 = delta.astype(np.float64)
+                sq[i] += w[:, None] * d64 * d64
                 if i:
-                    delta = (delta @ net.params[i]["W"].T.astype(np.float64)) * masks[i - 1]
+                    delta = (delta @ net.params[i]["W"].T) * masks[i - 1]
         for i in range(L):
-            a = acts[i].astype(np.float64)
-            acc[0][i] += ((a * a).T @ sq[i]).ravel()
+            a = acts[i]
+            acc[0][i] += ((a * a).T @ sq[i].astype(dt)).ravel()
             acc[1][i] += sq[i].sum(axis=0)
     out = np.empty(net.n_params)
     for i, (sw, sb) in enumerate(net.slices):

@@ -46,13 +46,17 @@ METHODS = ("finetune", "si", "ewc", "joint")
 #: Per-protocol defaults. Split: the paper's split-MNIST setting (Sec. 5.1 and
 #: ``fig_split_mnist``): 2 x 256 ReLU, batch 64, 10 epochs a task, xi = 1e-3, c = 1, optimiser
 #: reset per task, zero-initialised output layer. Permuted: the permuted-MNIST setting
-#: (Sec. 5.2, ``fig_permuted_mnist``): batch 256, 20 epochs a task, xi = 0.1, c = 0.1,
-#: optimiser kept across tasks; the hidden layers are 2 x 2000 there, here scaled to digits.
+#: (Sec. 5.2, ``fig_permuted_mnist``): batch 256, 20 epochs a task, xi = 0.1, optimiser kept
+#: across tasks; the hidden layers are 2 x 2000 there, 2 x 512 here (digits have 64 inputs;
+#: SI's best average accuracy is the same at 1000 on seed 0, and a run takes ~15 s). The default
+#: strengths other than the paper's split c = 1 are the best of the sweeps on digits
+#: (``zenke2017_synaptic`` figures): permuted c = 30 (the paper's c = 0.1 on MNIST is close
+#: to fine-tuning on digits), EWC lambda = 1e4 (split) and 30 (permuted).
 DEFAULTS = {
     "split": dict(hidden=(256, 256), epochs=10, batch_size=64, xi=1e-3, reset_optimizer=True,
-                  zero_head=True, strength={"si": 1.0, "ewc": 100.0}),
+                  zero_head=True, strength={"si": 1.0, "ewc": 1e4}),
     "permuted": dict(hidden=(512, 512), epochs=20, batch_size=256, xi=0.1, reset_optimizer=False,
-                     zero_head=False, strength={"si": 0.1, "ewc": 100.0}),
+                     zero_head=False, strength={"si": 30.0, "ewc": 30.0}),
 }
 
 

@@ -260,18 +260,20 @@ def fig_permuted(seeds=(0, 1, 2), si_strengths=(0.1, 1.0, 3.0, 10.0, 30.0, 100.0
 # ----------------------------------------------------------------------------- why: width and canvas
 
 def fig_permuted_why(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si_strengths=(10.0, 30.0, 100.0),
-                     wide_strengths=(30.0,), seeds=(0,), n_tasks=10, options=None, cache_dir=None, executor=None,
-                     progress=True):
+                     wide_strengths=(30.0,), seeds=(0,), canvas_seeds=None, n_tasks=10, options=None, cache_dir=None,
+                     executor=None, progress=True):
     """What limits SI on permuted digits: average accuracy after all tasks against (a) the
     hidden width (the paper's 2000 included; widths above 1000 run SI only at
     ``wide_strengths``) and (b) the side of a blank canvas the 8 x 8 digits are centred on
     before permuting (8: plain digits; 28: MNIST's frame), for fine-tuning, SI at its best c
-    and joint training."""
+    and joint training (mean over ``seeds``, or ``canvas_seeds`` for panel (b), ± std; the best c
+    on the mean)."""
     plt = pyplot()
     base = dict(options or {})
+    canvas_seeds = tuple(seeds if canvas_seeds is None else canvas_seeds)
     width_default = tuple(base.pop("hidden", DIGITS["permuted"]["hidden"]))
 
-    def block(name, extra, strengths):
+    def block(name, extra, strengths, seeds):
         rows = [dict(method="finetune", seed=s, options=extra) for s in seeds]
         rows += [dict(method="joint", seed=s, options=dict(extra, joint_stages="last")) for s in seeds]
         rows += [dict(method="si", strength=c, seed=s, options=extra) for c in strengths for s in seeds]
@@ -290,13 +292,15 @@ def fig_permuted_why(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si
         for v in values:
             strengths = si_strengths if (ax is axes[1] or v <= 1000) else wide_strengths
             name = f"why_{'width' if ax is axes[0] else 'canvas'}_{v}"
-            vals, best = block(name, make_extra(v), strengths)
+            vals, best = block(name, make_extra(v), strengths, canvas_seeds if ax is axes[1] else seeds)
             for m in pts:
                 pts[m].append(vals[m])
             cs.append(best[1])
         for m, vs in pts.items():
             mean = np.array([a.mean() for a in vs])
-            ax.plot(values, mean, marker="o", ms=4, color=_COLORS[m], label=_LABELS[m] + (" (best c)" if m == "si" else ""))
+            err = np.array([a.std(ddof=1) if len(a) > 1 else 0.0 for a in vs])
+            ax.errorbar(values, mean, err, marker="o", ms=4, capsize=2, color=_COLORS[m],
+                        label=_LABELS[m] + (" (best c)" if m == "si" else ""))
         for v, c, a in zip(values, cs, pts["si"]):
             ax.annotate(f"c={c:g}", (v, a.mean()), textcoords="offset points", xytext=(3, -10), fontsize=6,
                         color=_COLORS["si"])
@@ -307,9 +311,10 @@ def fig_permuted_why(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si
         ax.set_ylabel("average accuracy after all tasks", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="lower right")
-    axes[0].set_title("(a) network width (plain 8 x 8 digits)", fontsize=8)
-    axes[1].set_title(f"(b) digits centred on a blank canvas, width {width_default[0]}", fontsize=8)
-    fig.suptitle(f"Permuted digits, {n_tasks} tasks, seed(s) {list(seeds)}: what limits consolidation", fontsize=8)
+    axes[0].set_title(f"(a) network width (plain 8 x 8 digits), seed(s) {list(seeds)}", fontsize=8)
+    axes[1].set_title(f"(b) digits centred on a blank canvas, width {width_default[0]}, seeds {list(canvas_seeds)}",
+                      fontsize=8)
+    fig.suptitle(f"Permuted digits, {n_tasks} tasks: what limits consolidation (mean ± std over seeds)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -398,7 +403,7 @@ JOBS = [
               description="Permuted digits: average accuracy vs number of tasks, vs c (SI) and vs lambda (EWC)"),
     FigureJob("zenke2017_synaptic_permuted_why", fig_permuted_why,
               full=dict(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si_strengths=(10.0, 30.0, 100.0),
-                        wide_strengths=(30.0,), seeds=(0,), n_tasks=10),
+                        wide_strengths=(30.0,), seeds=(0,), canvas_seeds=(0, 1, 2), n_tasks=10),
               quick=dict(widths=(8, 16), canvases=(8, 12), si_strengths=(1.0,), wide_strengths=(1.0,), seeds=(0,),
                          n_tasks=2, options=dict(epochs=1, hidden=(16,)), executor="inprocess", progress=False),
               uses_cache=True,
