@@ -37,8 +37,8 @@ from meanfield.figures import pyplot
 from .. import continual, sweep
 from . import FigureJob
 
-__all__ = ["PAPER", "PUBLISHED", "DIGITS", "run_cell", "runs", "strength_table", "fig_split", "fig_permuted",
-           "fig_permuted_why", "fig_omega_fisher", "omega_fisher_stats", "JOBS"]
+__all__ = ["PAPER", "PUBLISHED", "DIGITS", "CheckpointDir", "run_cell", "runs", "strength_table", "fig_split",
+           "fig_permuted", "fig_permuted_why", "fig_omega_fisher", "omega_fisher_stats", "JOBS"]
 
 #: The paper's settings (Sec. 5.1, 5.2 and the pathint notebooks).
 PAPER = {
@@ -58,14 +58,30 @@ _LABELS = {"finetune": "fine-tuning", "si": "SI", "ewc": "EWC", "joint": "joint 
 
 # ----------------------------------------------------------------------------- runs as sweep cells
 
+class CheckpointDir:
+    """Where the cells of a sweep keep their run checkpoints, passed as a fixed argument that
+    stays out of the cells' keys: its ``repr`` (what the sweep store keys an object by) is the
+    same for every path, since where a checkpoint lives does not change what a run computes.
+    (A plain path string would be part of the key, so the same figure cache reached through
+    a relative and an absolute path would be computed twice.)"""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __repr__(self) -> str:
+        return "CheckpointDir(<not part of the cell key>)"
+
+
 def run_cell(protocol, method, strength, seed, n_tasks, options, checkpoint_dir=None):
     """One :func:`continual.run` as a sweep cell (module level: picklable). ``options`` are
-    keyword arguments of ``run`` as JSON; ``checkpoint_dir`` keeps a checkpoint of the run."""
+    keyword arguments of ``run`` as JSON; ``checkpoint_dir`` (a :class:`CheckpointDir` or a
+    path) keeps a checkpoint of the run."""
     opts = json.loads(options)
     ck = None
     if checkpoint_dir is not None:
+        where = checkpoint_dir.path if isinstance(checkpoint_dir, CheckpointDir) else checkpoint_dir
         tag = hashlib.sha256(json.dumps([protocol, method, strength, seed, n_tasks, options]).encode()).hexdigest()
-        ck = Path(checkpoint_dir) / f"{protocol}-{method}-{tag[:16]}.ckpt"
+        ck = Path(where) / f"{protocol}-{method}-{tag[:16]}.ckpt"
     r = continual.run(protocol, method, strength, n_tasks, seed, checkpoint=ck, **opts)
     if r.interrupted:
         raise KeyboardInterrupt(f"{protocol}/{method} run interrupted")   # never store a partial run
@@ -90,7 +106,7 @@ def runs(protocol, rows, n_tasks, options=None, cache_dir=None, executor=None, p
         o["hidden"] = list(o["hidden"])
         cells.append(dict(protocol=protocol, method=r["method"], strength=float(r.get("strength", 0.0)),
                           seed=int(r["seed"]), n_tasks=int(n_tasks), options=json.dumps(o, sort_keys=True)))
-    fixed = {} if cache_dir is None else {"checkpoint_dir": str(Path(cache_dir) / "checkpoints")}
+    fixed = {} if cache_dir is None else {"checkpoint_dir": CheckpointDir(Path(cache_dir) / "checkpoints")}
     res = sweep.run_rows(name, run_cell, cells, cache_dir, fixed=fixed, executor=executor, progress=progress)
     out = []
     for k in range(len(cells)):
@@ -402,7 +418,7 @@ JOBS = [
               uses_cache=True,
               description="Permuted digits: average accuracy vs number of tasks, vs c (SI) and vs lambda (EWC)"),
     FigureJob("zenke2017_synaptic_permuted_why", fig_permuted_why,
-              full=dict(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 28), si_strengths=(10.0, 30.0, 100.0),
+              full=dict(widths=(256, 512, 1000, 2000), canvases=(8, 12, 16, 20, 28), si_strengths=(10.0, 30.0, 100.0),
                         wide_strengths=(30.0,), seeds=(0,), canvas_seeds=(0, 1, 2), n_tasks=10),
               quick=dict(widths=(8, 16), canvases=(8, 12), si_strengths=(1.0,), wide_strengths=(1.0,), seeds=(0,),
                          n_tasks=2, options=dict(epochs=1, hidden=(16,)), executor="inprocess", progress=False),
