@@ -10,35 +10,12 @@ xi_q stays finite. The paper's empirical rule: networks train up to depth ~ 6 xi
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import kernels
-from ._validate import positive_int, variances
+from ._solvers import depth_scales_scalar
+from ._validate import positive_int, scalar_or_array, variances
 from .activations import get_activation
-from .maps import _broadcast, _c_star_scalar, q_star
-
-
-def _inv_log(slope: float) -> float:
-    """-1/log(slope): inf at slope 1, NaN for slope <= 0 only if it is exactly a dead map."""
-    if slope == 1.0:
-        return math.inf
-    if slope <= 0.0:
-        return 0.0  # the map forgets its input in one layer
-    return -1.0 / math.log(slope)
-
-
-def _scales(act, w, b, q):
-    if math.isinf(q):
-        return math.nan, math.nan
-    xi_q = _inv_log(w * kernels.one_d(act, "W", q))
-    chi = w * kernels.one_d(act, "D", q)
-    if chi <= 1.0 or q == 0.0:
-        return xi_q, _inv_log(chi)
-    c = _c_star_scalar(act, w, b, q)
-    slope = w * kernels.two_d(act, "Dc", c, q)
-    return xi_q, _inv_log(slope)
+from .maps import chi1, q_star
 
 
 def depth_scales(activation, sigma_w2, sigma_b2, q0=1.0):
@@ -46,9 +23,12 @@ def depth_scales(activation, sigma_w2, sigma_b2, q0=1.0):
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
     qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
-    xq = _broadcast(lambda w_, b_, q_: _scales(act, w_, b_, q_)[0], w, b, qq)
-    xc = _broadcast(lambda w_, b_, q_: _scales(act, w_, b_, q_)[1], w, b, qq)
-    return xq, xc
+    w, b, qq = np.broadcast_arrays(w, b, qq)
+    xq = np.empty(w.shape)
+    xc = np.empty(w.shape)
+    for i in np.ndindex(w.shape):   # one c* solve per point for both scales
+        xq[i], xc[i] = depth_scales_scalar(act, float(w[i]), float(b[i]), float(qq[i]))
+    return scalar_or_array(xq), scalar_or_array(xc)
 
 
 def gradient_depth_scale(activation, sigma_w2, sigma_b2, q0=1.0):
@@ -57,8 +37,6 @@ def gradient_depth_scale(activation, sigma_w2, sigma_b2, q0=1.0):
     Positive in the ordered phase (gradients vanish as exp(-l/xi_grad)); negative in the
     chaotic phase (they explode as exp(l/|xi_grad|)); inf on the critical line.
     """
-    from .maps import chi1
-
     c1 = np.asarray(chi1(activation, sigma_w2, sigma_b2, q=q_star(activation, sigma_w2, sigma_b2, q0)))
     with np.errstate(divide="ignore"):
         out = np.where(c1 == 1.0, np.inf, -1.0 / np.log(np.where(c1 == 1.0, 2.0, c1)))
@@ -78,8 +56,6 @@ def gradient_factor(activation, sigma_w2, sigma_b2, depth):
     """chi1^(L-l) for l = 1..L: the backpropagated gradient variance at layer l relative to the
     last layer, q~^l = q~^L chi1^(L-l) (Schoenholz et al. 2017, Eq. 13). Shape (L,) + w/b shape."""
     depth = positive_int("depth", depth)
-    from .maps import chi1
-
     c1 = np.asarray(chi1(activation, sigma_w2, sigma_b2), dtype=float)
     l = np.arange(1, depth + 1).reshape((depth,) + (1,) * c1.ndim)
     return c1 ** (depth - l)

@@ -18,21 +18,10 @@ import math
 import numpy as np
 
 from . import kernels
-from ._validate import as_array, positive_int, scalar_or_array, variances
-from .activations import Activation, get_activation
-
-Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
-Q_MIN = 1e-300
-Q_ASYMPTOTIC = 1e4  # past this q the asymptotic slope of the length map decides divergence
-
-
-def _broadcast(fn, *arrays):
-    arrays = np.broadcast_arrays(*arrays)
-    out = np.empty(arrays[0].shape, dtype=np.float64)
-    for idx in np.ndindex(out.shape):
-        out[idx] = fn(*(float(a[idx]) for a in arrays))
-    return scalar_or_array(out)
-
+from ._solvers import broadcast as _broadcast
+from ._solvers import c_star_scalar, d_limit, q_star_scalar
+from ._validate import as_array, positive_int, variances
+from .activations import get_activation
 
 def _check_q(q, name="q"):
     q = as_array(name, q, 0.0)
@@ -50,60 +39,6 @@ def length_map(q, activation, sigma_w2, sigma_b2):
     return _broadcast(lambda q_, w_, b_: w_ * kernels.one_d(act, "V", q_) + b_, q, w, b)
 
 
-def _marginal_diverges(g_lo, g_hi):
-    """The marginal-slope rule (:func:`meanfield._phasekernels.marginal_diverges`) for G at q/2
-    and q; margin 0.5 (the neglected O(1/q) term is ~10 % of the drop for softplus at q = 1e4)."""
-    from ._phasekernels import marginal_diverges
-
-    return marginal_diverges(g_lo, g_hi, 2.0, 0.5)
-
-
-def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
-    if act.closed_form in ("relu", "linear"):  # V(q) = kappa q: q* in closed form
-        kappa = 0.5 if act.closed_form == "relu" else 1.0
-        slope = w * kappa
-        if slope == 1.0:
-            return q0 if b == 0.0 else math.inf
-        return b / (1.0 - slope) if slope < 1.0 else math.inf
-    def gap(q):
-        return w * kernels.one_d(act, "V", q) + b - q
-
-    g0 = gap(q0)
-    if abs(g0) <= 4e-16 * max(q0, 1e-300):
-        return q0
-    if g0 > 0.0:  # the map increases q: the limit is the first root above q0, or inf
-        lo, hi = q0, max(2.0 * q0, 1e-8)
-        growth = None
-        g_lo, g_hi = g0, gap(hi)
-        while g_hi > 0.0:
-            lo, hi = hi, 2.0 * hi
-            g_lo, g_hi = g_hi, gap(hi)
-            if hi > Q_ASYMPTOTIC:
-                # V(q) ~ kappa q for large q (kappa = 0 for bounded phi): a slope
-                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX. At a slope
-                # of 1 (to rounding; elu, softplus at sigma_w2 = 2) the gap tends to a
-                # constant, G ~ G_inf + c / sqrt(q): a positive gap that is not falling, or
-                # whose limit G_inf (from q/2 and q) is clearly positive, diverges (linearly)
-                if growth is None:
-                    growth = w * _d_limit(act)
-                if growth > 1.0 or (abs(growth - 1.0) <= 1e-12 and _marginal_diverges(g_lo, g_hi)):
-                    return math.inf
-            if hi > Q_MAX:
-                return math.inf
-    else:         # the map decreases q: the last root below q0, or 0
-        hi, lo = q0, 0.5 * q0
-        # a gap within rounding of zero at tiny q (critical collapse, q^l ~ 1/l) keeps going
-        while gap(lo) <= 1e-14 * lo:
-            hi, lo = lo, 0.5 * lo
-            if lo < Q_MIN:
-                return 0.0
-        if gap(hi) >= 0.0:  # hi sits on the root within rounding
-            return hi
-    if gap(hi) == 0.0:
-        return hi
-    return _brentq()(gap, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
-
-
 def q_star(activation, sigma_w2, sigma_b2, q0=1.0):
     """Limit of the length map started at ``q0`` (default 1).
 
@@ -117,7 +52,7 @@ def q_star(activation, sigma_w2, sigma_b2, q0=1.0):
     q0 = as_array("q0", q0, 0.0, lo_open=True)
     if np.isinf(q0).any():
         raise ValueError("q0 must be finite")
-    return _broadcast(lambda w_, b_, q0_: _q_star_scalar(act, w_, b_, q0_), w, b, q0)
+    return _broadcast(lambda w_, b_, q0_: q_star_scalar(act, w_, b_, q0_), w, b, q0)
 
 
 def _resolve_q(act, w, b, q):
@@ -125,12 +60,6 @@ def _resolve_q(act, w, b, q):
     if q is None:
         return np.asarray(q_star(act, w, b), dtype=np.float64)
     return _check_q(q)
-
-
-def _d_limit(act: Activation) -> float:
-    """lim_{q -> inf} E[phi'(sqrt(q) z)^2] = (phi'(+inf)^2 + phi'(-inf)^2)/2 (ReLU-like)."""
-    big = 1e8
-    return 0.5 * (float(act.dphi(big)) ** 2 + float(act.dphi(-big)) ** 2)
 
 
 def chi1(activation, sigma_w2, sigma_b2, q=None):
@@ -144,7 +73,7 @@ def chi1(activation, sigma_w2, sigma_b2, q=None):
     qq = _resolve_q(act, w, b, q)
 
     def f(w_, q_):
-        return w_ * (_d_limit(act) if math.isinf(q_) else kernels.one_d(act, "D", q_))
+        return w_ * (d_limit(act) if math.isinf(q_) else kernels.one_d(act, "D", q_))
 
     return _broadcast(f, w, qq)
 
@@ -198,37 +127,6 @@ def correlation_map(c, activation, sigma_w2, sigma_b2, q=None):
                       c, w, b, qq)
 
 
-def _c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
-    if math.isinf(q):
-        return math.nan
-    chi = w * kernels.one_d(act, "D", q)
-    if chi <= 1.0 or q == 0.0:
-        return 1.0
-    if act.odd and b == 0.0:
-        return 0.0
-    big_q = w * kernels.one_d(act, "V", q) + b
-
-    def h(eps):  # sigma_w2 [V - C(1 - eps)] - eps q: positive just below c = 1 when chi1 > 1
-        return w * kernels.two_d(act, "Delta", 1.0 - eps, q) - eps * big_q
-
-    lo = 1e-3
-    while h(lo) <= 0.0:   # near the critical line the root is close to c = 1
-        lo *= 0.1
-        if lo < 1e-300:
-            return 1.0
-    hi = lo
-    while True:  # first sign change above lo: the fixed point nearest c = 1
-        nxt = min(2.0, 2.0 * hi)
-        if h(nxt) <= 0.0:
-            lo, hi = hi, nxt
-            break
-        hi = nxt
-        if hi >= 2.0:
-            return -1.0
-    eps = _brentq()(h, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
-    return 1.0 - eps
-
-
 def c_star(activation, sigma_w2, sigma_b2, q0=1.0):
     """Stable fixed point of the correlation map at q*(q0).
 
@@ -239,7 +137,7 @@ def c_star(activation, sigma_w2, sigma_b2, q0=1.0):
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
     qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
-    return _broadcast(lambda w_, b_, q_: _c_star_scalar(act, w_, b_, q_), w, b, qq)
+    return _broadcast(lambda w_, b_, q_: c_star_scalar(act, w_, b_, q_), w, b, qq)
 
 # ---- iterating the maps (Poole et al. 2016, Figs. 1-2; Schoenholz et al. 2017, Fig. 2) --------
 
@@ -300,8 +198,3 @@ def iterations_to_converge(activation, sigma_w2, sigma_b2, q0=1.0, rtol=0.01, ma
         q[todo] = length_map(q[todo], activation, w[todo], b[todo])
     return float(n) if n.ndim == 0 else n
 
-
-def _brentq():
-    from scipy.optimize import brentq  # scipy.optimize is slow to import: load on first use
-
-    return brentq

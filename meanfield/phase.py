@@ -11,12 +11,11 @@ other fields are NaN, as documented for the pointwise functions.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
+from ._solvers import phase_point
 from ._validate import as_array
 from .activations import get_activation
 
@@ -60,18 +59,6 @@ class PhaseDiagram:
         return plot_phase_diagram(self, field, ax=ax, stds=stds, critical_line=critical_line, log=log, cmap=cmap)
 
 
-def _pointwise(act, w: float, b: float, q0: float):
-    from .depth import _scales
-    from .maps import _c_star_scalar, _d_limit, _q_star_scalar
-
-    qs = _q_star_scalar(act, w, b, q0)
-    if math.isinf(qs):
-        return qs, w * _d_limit(act), math.nan, math.nan, math.nan
-    chi = w * kernels.one_d(act, "D", qs)
-    xq, xc = _scales(act, w, b, qs)
-    return qs, chi, _c_star_scalar(act, w, b, qs), xq, xc
-
-
 def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: bool = False) -> PhaseDiagram:
     """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns)."""
     act = get_activation(activation)
@@ -82,27 +69,23 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
     if not (np.isfinite(w).all() and np.isfinite(b).all()):
         raise ValueError("sigma_w2 and sigma_b2 must be finite")
     q0 = float(as_array("q0", q0, 0.0, lo_open=True))
+    from . import _phasekernels as pk
+
+    cols = [pk.FIELD_COLUMNS[f] for f in PhaseDiagram.FIELDS]   # named output columns, phase_point's order
     W, B = np.meshgrid(w, b, indexing="ij")
-    out = np.full(W.shape + (5,), np.nan)
+    out = np.full(W.shape + (len(cols),), np.nan)
     status = np.ones(W.shape, dtype=np.int64)
     if act.closed_form not in ("relu", "linear"):
-        from . import _phasekernels as pk
-        from .maps import _d_limit
-        from .tables import CHECKPOINTS, DS, DSM, NEAR_B, get_tables
-
         import numba
 
-        t = get_tables(act)
+        from .tables import phase_tables
+
+        t = phase_tables(act)
         # prange gives each thread a contiguous block of rows; a sorted grid has its costly
         # chaotic rows together, so deal the rows out round-robin instead
         nt = numba.get_num_threads()
         order = np.concatenate([np.arange(r, w.size, nt) for r in range(nt)])
-        # dV/dq can fall by decades (sin: e^{-2q}); interpolate its log where it is positive
-        w_log = bool(np.all(t.W >= 0))
-        log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
-        pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
-                      CHECKPOINTS, t.at_zero, _d_limit(act), bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
-                      t.near_breaks, log_w, w_log, order, out, status)
+        pk.phase_grid(W, B, q0, t, order, out, status)
     todo = np.argwhere(status != 0)
     it = todo
     if progress and len(todo) > 100:
@@ -110,9 +93,9 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
 
         it = tqdm(todo, desc=f"{act.name}: direct quadrature", unit="pt")
     for i, j in it:
-        out[i, j] = _pointwise(act, float(W[i, j]), float(B[i, j]), q0)
-    fields = [out[..., k] for k in range(5)]
-    return PhaseDiagram(act.name, w, b, *fields, n_fallback=len(todo))
+        out[i, j, cols] = phase_point(act, float(W[i, j]), float(B[i, j]), q0)
+    return PhaseDiagram(act.name, w, b, **{f: out[..., pk.FIELD_COLUMNS[f]] for f in PhaseDiagram.FIELDS},
+                        n_fallback=len(todo))
 
 
 def phase_diagram_pointwise(activation, sigma_w2, sigma_b2, fields=PhaseDiagram.FIELDS, q0: float = 1.0) -> PhaseDiagram:

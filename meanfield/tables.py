@@ -73,6 +73,7 @@ def near_bmax(q):
 
 CHECKPOINTS = np.array([16 * 2 ** j for j in range(int(math.log2(K_MAX // 16)) + 1)])
 _MEMORY: dict[str, "Tables"] = {}
+_PHASE: dict = {}
 
 
 @dataclass(frozen=True)
@@ -241,10 +242,7 @@ def get_tables(act: Activation) -> Tables:
     tab = None
     if path is not None and path.exists():
         try:
-            with np.load(path) as f:
-                tab = Tables(float(f["s0_1d"]), f["V"], f["D"], f["W"], float(f["s0_m"]), f["a"],
-                             f["tail0"], f["tail1"], f["at_zero"], bool(f["odd"]),
-                             float(f["s0_near"]), f["near"], f["near_err"], f["near_breaks"])
+            tab = _load(path)
         except Exception:  # a partial or corrupt file is rebuilt, never used
             tab = None
     if tab is None:
@@ -253,6 +251,36 @@ def get_tables(act: Activation) -> Tables:
             _save(path, tab)
     _MEMORY[mem_key] = tab
     return tab
+
+
+def _load(path: Path) -> Tables:
+    """Tables from an .npz written by :func:`_save` (0-d entries back to Python scalars)."""
+    with np.load(path) as f:
+        vals = {k: f[k] for k in Tables.__dataclass_fields__}
+    for k, v in vals.items():
+        if v.ndim == 0:
+            vals[k] = v.item()
+    return Tables(**vals)
+
+
+def phase_tables(act: Activation):
+    """The tables of ``act`` as the one argument of the compiled phase-diagram kernel
+    (:class:`meanfield._phasekernels.PhaseTables`), built once per process."""
+    from ._phasekernels import PhaseTables
+    from ._solvers import d_limit
+
+    key = _key(act) or f"id{id(act)}"
+    if key not in _PHASE:
+        t = get_tables(act)
+        # dV/dq can fall by decades (sin: e^{-2q}); interpolate its log where it is positive
+        w_log = bool(np.all(t.W >= 0))
+        log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
+        _PHASE[key] = PhaseTables(
+            s0=t.s0_1d, ds=DS, V=t.V, D=t.D, W=t.W, logW=log_w, w_log=w_log,
+            at_zero=t.at_zero, d_lim=d_limit(act), odd=bool(act.odd),
+            sm0=t.s0_m, dsm=DSM, A=t.a, tail0=t.tail0, tail1=t.tail1, checkpoints=CHECKPOINTS,
+            sn0=t.s0_near, near=t.near, near_err=t.near_err, near_b=NEAR_B, near_breaks=t.near_breaks)
+    return _PHASE[key]
 
 
 def _save(path: Path, tab: Tables) -> None:
