@@ -38,9 +38,10 @@ def _linear(x): return x
 def _one(x): return 1.0
 
 def _sig(x):
+    # exp(-|x|) on both branches (see _elu)
+    e = math.exp(-abs(x))
     if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
+        return 1.0 / (1.0 + e)
     return e / (1.0 + e)
 def _sigmoid(x): return _sig(x)
 def _sigmoid_d(x): s = _sig(x); return s * (1.0 - s)
@@ -58,9 +59,12 @@ def _gelu(x): return 0.5 * x * math.erfc(-x / _SQRT2)
 def _gelu_d(x): return 0.5 * math.erfc(-x / _SQRT2) + x * _INV_SQRT2PI * math.exp(-0.5 * x * x)
 def _gelu_dd(x): return _INV_SQRT2PI * math.exp(-0.5 * x * x) * (2.0 - x * x)
 
-def _elu(x): return x if x > 0.0 else math.expm1(x)
-def _elu_d(x): return 1.0 if x > 0.0 else math.exp(x)
-def _elu_dd(x): return 0.0 if x > 0.0 else math.exp(x)
+# -|x| (= x on the branch taken): compiled code may evaluate both sides of the branch, and
+# exp(x) at x >> 0 would flag an overflow (a numpy RuntimeWarning) for nothing; min(x, 0) is
+# not enough, the compiler folds it back to x on that branch
+def _elu(x): return x if x > 0.0 else math.expm1(-abs(x))
+def _elu_d(x): return 1.0 if x > 0.0 else math.exp(-abs(x))
+def _elu_dd(x): return 0.0 if x > 0.0 else math.exp(-abs(x))
 
 def _sin(x): return math.sin(x)
 def _cos(x): return math.cos(x)
