@@ -82,7 +82,7 @@ def _dot(tab, i0, w):
     return acc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _solve_q(sw, sb, q0, t, qn, w8):
     """q* from q0 (returns q*, status): status 0 ok, 1 outside the table."""
     s0, ds, V, Wt = t.s0, t.ds, t.V, t.W
@@ -161,7 +161,7 @@ def marginal_diverges(g_lo, g_hi, ratio, margin):
     return drop <= 0.0 or g_hi - drop / (math.sqrt(ratio) - 1.0) > margin * drop
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _marginal_divergent(sw, sb, t, qn):
     """The marginal rule at the table's end (q = 1e6, over its last factor 4 in q; margin 0.1:
     for softplus the neglected O(1/q) term is ~1 % of the drop there)."""
@@ -278,7 +278,7 @@ def _near_eval(cn, pan, breaks, bq, bmax):
     return r, rx * 2.0 / width
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _near_r(t, cn, ready, inear, wn, pan, bq, bmax):
     """R and dR/db at b = bq from near-table panel ``pan``; its coefficients at q* are
     interpolated into cn on first use (bit ``pan`` of ``ready``). Returns (R, dR/db, ready)."""
@@ -289,7 +289,7 @@ def _near_r(t, cn, ready, inear, wn, pan, bq, bmax):
     return r, drdb, ready
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _more_terms(t, im, wm, b, jc):
     """Extend the Mehler sum from checkpoint jc to jc + 1 (interpolating the new b_k at q*);
     returns (jc + 1, K)."""
@@ -327,7 +327,7 @@ def phase_grid(SW, SB, q0, t, order, out, status):
             eps1 = _point(i, j, SW[i, j], SB[i, j], guess, q0, t, qn, out, status, w8, wm, wn, b, cn)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _point(pi, pj, sw, sb, eps_prev, q0, t, qn, out, status, w8, wm, wn, b, cn):
     """One grid point; returns its eps = 1 - c* (or -1) to warm-start the next."""
     n1 = t.V.shape[0]
