@@ -20,9 +20,10 @@ from . import kernels
 from ._validate import scalar_or_array
 from .activations import Activation
 
-Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
-Q_MIN = 1e-300
+Q_CAP = 1e300    # the largest q the integrals take (V(q) ~ q/2 at 1e300 keeps phi^2 finite)
+Q_MIN = 1e-300   # below this q* is reported as 0 (the map collapses)
 Q_ASYMPTOTIC = 1e4  # past this q the asymptotic slope of the length map decides divergence
+EPS_MIN = 1e-17  # 1 - c below this rounds c to 1: c* = 1 to double precision
 RTOL = 4 * np.finfo(float).eps
 
 
@@ -88,7 +89,12 @@ def q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
                     growth = w * d_limit(act)
                 if growth > 1.0 or (abs(growth - 1.0) <= 1e-12 and _marginal_diverges(g_lo, g_hi)):
                     return math.inf
-            if hi > Q_MAX:
+            if hi > Q_CAP:
+                if growth is not None and growth < 1.0:
+                    raise ValueError(
+                        f"q* of {act.name} at sigma_w2 = {w:g}, sigma_b2 = {b:g} exceeds {Q_CAP:g}, the "
+                        "largest q the integrals take (the map converges, beyond the float range)")
+                # slope 1 and a gap the marginal rule cannot call: the map grows past 1e300
                 return math.inf
     else:         # the map decreases q: the last root below q0, or 0
         hi, lo = q0, 0.5 * q0
@@ -122,7 +128,7 @@ def c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
     lo = 1e-3
     while h(lo) <= 0.0:   # near the critical line the root is close to c = 1
         lo *= 0.1
-        if lo < 1e-300:
+        if lo < EPS_MIN:   # (c = 1 - lo rounds to 1 below this: h = -lo q < 0 from here on)
             return 1.0
     hi = lo
     while True:  # first sign change above lo: the fixed point nearest c = 1
@@ -182,9 +188,9 @@ def critical_scalar(act: Activation, b: float, q0: float = 1.0) -> float:
         raise ValueError(f"no critical point for {act.name} at sigma_b2 = {b}")
     while g(hi) < 0.0:
         lo, hi = hi, 2.0 * hi
-        if hi > 1e6:
-            raise ValueError(f"no critical point for {act.name} at sigma_b2 = {b}: "
-                             "chi1 stays below 1 for every q* up to 1e6")
+        if hi > Q_CAP:
+            raise ValueError(f"no critical point for {act.name} at sigma_b2 = {b:g}: "
+                             f"chi1 stays below 1 for every q* up to {Q_CAP:g}")
     q = brentq(g, lo, hi)
     w = 1.0 / kernels.one_d(act, "D", q)
     reached = q_star_scalar(act, w, b, q0)
