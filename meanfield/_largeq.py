@@ -40,10 +40,14 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from .errors import IntegrationError
+
 L_TRUNC = 10.0       # +-10 standard deviations (Gaussian mass outside: 1.5e-23)
 N_GL = 12            # Gauss-Legendre nodes a panel
 BASE = 1.0           # panel width next to a feature (the activation's unit scale)
-RATIO = 1.0          # panel width / distance to the nearest feature
+D_NEAR = 8.0         # within this distance of a feature panels stay BASE wide (phi' and phi''
+                     # may fall like a Gaussian there: gelu's phi'' ~ exp(-x^2/2) (2 - x^2))
+RATIO = 1.0          # beyond it: panel width / distance to the nearest feature
 D_FAR = 64.0         # beyond this distance from every feature phi is its asymptote to rounding
 RATIO_FAR = 16.0     # (its deviation falls like exp(-|u|) or faster): panels grow faster there
 CAP = 1.0            # largest panel width, in standard deviations of the Gaussian
@@ -52,10 +56,6 @@ SEG_GL = 10          # nodes a piece for the segment means
 REFUSE = 1e-10       # estimated relative error above which an integral is refused
 MAX_EDGES = 1 << 15  # per panel layout (q = 1e300 with two features needs ~4000)
 CHUNK = 1 << 20      # inner nodes per pass
-
-
-class IntegrationError(ArithmeticError):
-    """The q-independent quadrature could not resolve an integrand (see the message)."""
 
 
 @numba.njit(cache=True, nogil=True)
@@ -75,11 +75,11 @@ def _edges(feats, lo, hi, cap, base, ratio, out, zone_hi=-math.inf, zone_cap=mat
         w = math.inf
         if j > 0:      # the feature behind: widths grow with the distance to it
             d = x - feats[j - 1]
-            w = max(base, (ratio if d < D_FAR else RATIO_FAR) * d)
-        if j < nf:     # the feature ahead: the panel must end ratio x its width before it
+            w = base if d < D_NEAR else max(base, (ratio if d < D_FAR else RATIO_FAR) * d)
+        if j < nf:     # the feature ahead: end ratio x the width before it, outside its near zone
             d = feats[j] - x
             r = ratio if d < (1.0 + RATIO_FAR) * D_FAR else RATIO_FAR
-            w = min(w, max(base, r / (1.0 + r) * d))
+            w = min(w, max(base, min(r / (1.0 + r) * d, d - D_NEAR)))
         w = min(w, cap)
         if x < zone_hi:
             w = min(w, zone_cap)

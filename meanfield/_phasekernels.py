@@ -124,7 +124,8 @@ def _solve_q(sw, sb, q0, t, qn, w8):
     glo = sw * _dot(V, _stencil(lo, s0, ds, n, w8), w8) + sb - math.exp(lo)
     ghi = sw * _dot(V, _stencil(hi, s0, ds, n, w8), w8) + sb - math.exp(hi)
     t = lo + (hi - lo) * glo / (glo - ghi) if glo != ghi else 0.5 * (lo + hi)
-    for _ in range(60):
+    converged = False
+    for _ in range(60):   # (bisection alone shrinks the bracket, ds = 0.025, below 1e-19 in 60)
         q = math.exp(t)
         i0 = _stencil(t, s0, ds, n, w8)
         g = sw * _dot(V, i0, w8) + sb - q
@@ -136,14 +137,18 @@ def _solve_q(sw, sb, q0, t, qn, w8):
         step = g / dg if dg != 0.0 else 0.0
         if g == 0.0 or (dg != 0.0 and abs(step) <= 1e-15 * max(1.0, abs(t))):
             t -= step   # converged: a step at rounding level (it may touch the bracket)
+            converged = True
             break
         tn = t - step
         if not (lo < tn < hi) or dg == 0.0:
             tn = 0.5 * (lo + hi)
         if abs(tn - t) <= 1e-15 * max(1.0, abs(t)) or hi - lo <= 1e-15 * max(1.0, abs(t)):
             t = tn
+            converged = True
             break
         t = tn
+    if not converged:
+        return math.exp(t), 1   # (never seen) direct quadrature decides
     return math.exp(t), 0
 
 
@@ -304,27 +309,33 @@ def phase_grid(SW, SB, q0, t, order, out, status):
     """Rows of the grid in parallel (``order``: a permutation of the rows, see phase.py); along
     a row the previous c* warm-starts Newton. Fills out[i, j, Q_STAR..XI_C] and status[i, j]
     (0: done, 1: direct quadrature needed)."""
-    n1 = t.V.shape[0]
-    qn = np.exp(t.s0 + t.ds * np.arange(n1))
-    nw, nb = SW.shape
-    for k in numba.prange(nw):
-        i = order[k]
-        w8 = np.empty(ORDER)
-        wm = np.empty(ORDER_M)
-        wn = np.empty(ORDER)
-        b = np.zeros(t.A.shape[1])
-        cn = np.zeros((t.near.shape[1], t.near.shape[2]))
-        eps1 = -1.0   # eps = 1 - c* at the previous two points of the row (-1: none)
-        eps2 = -1.0
-        for j in range(nb):
-            # warm start: linear extrapolation along the row (smooth in sigma_b2)
-            guess = eps1
-            if eps1 > 0.0 and eps2 > 0.0:
-                guess = 2.0 * eps1 - eps2
-                if not (0.5 * eps1 < guess < 2.0 * eps1):
-                    guess = eps1
-            eps2 = eps1
-            eps1 = _point(i, j, SW[i, j], SB[i, j], guess, q0, t, qn, out, status, w8, wm, wn, b, cn)
+    qn = np.exp(t.s0 + t.ds * np.arange(t.V.shape[0]))
+    for k in numba.prange(SW.shape[0]):
+        _row(order[k], SW, SB, q0, t, qn, out, status)
+
+
+@numba.njit(cache=True)
+def _row(i, SW, SB, q0, t, qn, out, status):
+    """Row i of the grid. One call per row (with _point inlined): passing the tables' arrays
+    into a compiled function costs reference-count updates, once a row instead of once a
+    point; and inlining into this plain function, not into the parallel loop, keeps the
+    compile time of the kernel where it was."""
+    w8 = np.empty(ORDER)
+    wm = np.empty(ORDER_M)
+    wn = np.empty(ORDER)
+    b = np.zeros(t.A.shape[1])
+    cn = np.zeros((t.near.shape[1], t.near.shape[2]))
+    eps1 = -1.0   # eps = 1 - c* at the previous two points of the row (-1: none)
+    eps2 = -1.0
+    for j in range(SW.shape[1]):
+        # warm start: linear extrapolation along the row (smooth in sigma_b2)
+        guess = eps1
+        if eps1 > 0.0 and eps2 > 0.0:
+            guess = 2.0 * eps1 - eps2
+            if not (0.5 * eps1 < guess < 2.0 * eps1):
+                guess = eps1
+        eps2 = eps1
+        eps1 = _point(i, j, SW[i, j], SB[i, j], guess, q0, t, qn, out, status, w8, wm, wn, b, cn)
 
 
 @numba.njit(cache=True, inline="always")

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import kernels
 from ._validate import scalar_or_array
+from .errors import ConvergenceError
 from .activations import Activation
 
 Q_CAP = 1e300    # the largest q the integrals take (V(q) ~ q/2 at 1e300 keeps phi^2 finite)
@@ -25,13 +26,19 @@ Q_MIN = 1e-300   # below this q* is reported as 0 (the map collapses)
 Q_ASYMPTOTIC = 1e4  # past this q the asymptotic slope of the length map decides divergence
 EPS_MIN = 1e-17  # 1 - c below this rounds c to 1: c* = 1 to double precision
 RTOL = 4 * np.finfo(float).eps
+MAXITER = 500
 
 
-def brentq(f, lo: float, hi: float) -> float:
-    """Root of ``f`` in the bracket [lo, hi] to 4 ulp relative (scipy's brentq, 500 steps)."""
+def brentq(f, lo: float, hi: float, what: str = "root") -> float:
+    """Root of ``f`` in the bracket [lo, hi] to 4 ulp relative (scipy's brentq, at most 500
+    steps; ConvergenceError naming ``what`` and the bracket if it needs more)."""
     from scipy.optimize import brentq as _brentq
 
-    return _brentq(f, lo, hi, xtol=1e-300, rtol=RTOL, maxiter=500)
+    root, info = _brentq(f, lo, hi, xtol=1e-300, rtol=RTOL, maxiter=MAXITER, full_output=True, disp=False)
+    if not info.converged:
+        raise ConvergenceError(f"{what}: brentq did not converge in {MAXITER} steps on [{lo!r}, {hi!r}] "
+                               f"(last iterate {root!r}, {info.flag})")
+    return root
 
 
 def broadcast(fn, *arrays):
@@ -107,7 +114,7 @@ def q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
             return hi
     if gap(hi) == 0.0:
         return hi
-    return brentq(gap, lo, hi)
+    return brentq(gap, lo, hi, f"q* of {act.name} at sigma_w2 = {w!r}, sigma_b2 = {b!r}")
 
 
 def c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
@@ -139,7 +146,7 @@ def c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
         hi = nxt
         if hi >= 2.0:
             return -1.0
-    eps = brentq(h, lo, hi)
+    eps = brentq(h, lo, hi, f"1 - c* of {act.name} at sigma_w2 = {w!r}, sigma_b2 = {b!r}")
     return 1.0 - eps
 
 
@@ -191,7 +198,7 @@ def critical_scalar(act: Activation, b: float, q0: float = 1.0) -> float:
         if hi > Q_CAP:
             raise ValueError(f"no critical point for {act.name} at sigma_b2 = {b:g}: "
                              f"chi1 stays below 1 for every q* up to {Q_CAP:g}")
-    q = brentq(g, lo, hi)
+    q = brentq(g, lo, hi, f"the critical q* of {act.name} at sigma_b2 = {b!r}")
     w = 1.0 / kernels.one_d(act, "D", q)
     reached = q_star_scalar(act, w, b, q0)
     if not abs(reached - q) <= 1e-8 * q:
