@@ -56,6 +56,13 @@ def d_limit(act: Activation) -> float:
     return 0.5 * (float(act.dphi(big)) ** 2 + float(act.dphi(-big)) ** 2)
 
 
+def dd_limit(act: Activation) -> float:
+    """lim_{q -> inf} E[phi''(sqrt(q) z)^2] = (phi''(+inf)^2 + phi''(-inf)^2)/2 (0 for the smooth
+    built-ins, whose phi'' vanishes at +-inf)."""
+    big = 1e8
+    return 0.5 * (float(act.d2phi(big)) ** 2 + float(act.d2phi(-big)) ** 2)
+
+
 def _marginal_diverges(g_lo, g_hi):
     """The marginal-slope rule (:func:`meanfield._phasekernels.marginal_diverges`) for G at q/2
     and q; margin 0.5 (the neglected O(1/q) term is ~10 % of the drop for softplus at q = 1e4)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._solvers import phase_point
-from ._validate import as_array
+from ._validate import VALUE_MAX, as_array, flag, scalar
 from .activations import get_activation
 
 
@@ -35,6 +35,12 @@ class PhaseDiagram:
     n_fallback: int = 0
 
     FIELDS = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
+
+    def __repr__(self) -> str:
+        w, b = self.sigma_w2, self.sigma_b2
+        return (f"PhaseDiagram({self.activation!r}, {w.size} x {b.size} over sigma_w2 "
+                f"[{float(w.min()):g}, {float(w.max()):g}], sigma_b2 [{float(b.min()):g}, {float(b.max()):g}]; "
+                f"{self.n_fallback} points by direct quadrature)")
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {f: getattr(self, f) for f in self.FIELDS}
@@ -59,16 +65,55 @@ class PhaseDiagram:
         return plot_phase_diagram(self, field, ax=ax, stds=stds, critical_line=critical_line, log=log, cmap=cmap)
 
 
+def _grid(sigma_w2, sigma_b2):
+    w = as_array("sigma_w2", sigma_w2, 0.0, VALUE_MAX)
+    b = as_array("sigma_b2", sigma_b2, 0.0, VALUE_MAX)
+    for name, v in (("sigma_w2", w), ("sigma_b2", b)):
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array (the grid's axis); got shape {v.shape}")
+    return w, b
+
+
 def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: bool = False) -> PhaseDiagram:
-    """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns)."""
+    """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns): the
+    order-to-chaos phase diagram (Poole et al. 2016, Fig. 2; Schoenholz et al. 2017, Fig. 1).
+
+    Every entry equals what :func:`q_star`, :func:`chi1`, :func:`c_star` and
+    :func:`depth_scales` give at that point (from the activation's tables where they certify
+    it, by those functions themselves where not). The first call for an activation builds its
+    tables (seconds to a minute, with a progress bar; cached in ``~/.cache/meanfield``).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : array_like
+        Non-empty 1-D axes of the grid, each entry in [0, 1e300].
+    q0 : float, default 1
+        Where the length map starts (selects q*), in (0, 1e300].
+    progress : bool, default False
+        Show a progress bar for the points computed directly (more than 100 of them).
+
+    Returns
+    -------
+    PhaseDiagram
+        Fields q_star, chi1, c_star, xi_q, xi_c of shape (len(sigma_w2), len(sigma_b2)),
+        indexed [i_w, i_b]; where q* is infinite q_star is inf, chi1 its q -> inf limit and
+        the other fields NaN; ``n_fallback`` counts the points computed directly.
+
+    Raises
+    ------
+    ValueError
+        Axes that are not non-empty 1-D arrays, entries out of range; an unknown name.
+    TypeError
+        Strings, None, bools, complex numbers; q0 not a single number; progress not a bool.
+    IntegrationError, ConvergenceError
+        As for the pointwise functions.
+    """
     act = get_activation(activation)
-    w = as_array("sigma_w2", sigma_w2, 0.0)
-    b = as_array("sigma_b2", sigma_b2, 0.0)
-    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
-        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
-    if not (np.isfinite(w).all() and np.isfinite(b).all()):
-        raise ValueError("sigma_w2 and sigma_b2 must be finite")
-    q0 = float(as_array("q0", q0, 0.0, lo_open=True))
+    w, b = _grid(sigma_w2, sigma_b2)
+    q0 = scalar("q0", q0, 0.0, VALUE_MAX, lo_open=True)
+    progress = flag("progress", progress)
     from . import _phasekernels as pk
 
     cols = [pk.FIELD_COLUMNS[f] for f in PhaseDiagram.FIELDS]   # named output columns, phase_point's order
@@ -100,19 +145,44 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
 
 def phase_diagram_pointwise(activation, sigma_w2, sigma_b2, fields=PhaseDiagram.FIELDS, q0: float = 1.0) -> PhaseDiagram:
     """A :class:`PhaseDiagram` from the pointwise functions (:func:`q_star`, :func:`chi1`,
-    :func:`c_star`, :func:`depth_scales`), without building the activation's tables.
+    :func:`c_star`, :func:`depth_scales`; Poole et al. 2016, Fig. 2), without building the
+    activation's tables.
 
-    For tiny grids (quick figures, a machine whose table cache is cold); fields not named in
-    ``fields`` are left NaN. :func:`phase_diagram` is the fast path for anything larger.
+    For tiny grids (quick figures, a machine whose table cache is cold); :func:`phase_diagram`
+    is the fast path for anything larger.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : array_like
+        Non-empty 1-D axes of the grid, each entry in [0, 1e300].
+    fields : sequence of str, default all
+        The fields to compute, among ``PhaseDiagram.FIELDS``; the others are left NaN
+        (q_star is always computed).
+    q0 : float, default 1
+        Where the length map starts (selects q*), in (0, 1e300].
+
+    Returns
+    -------
+    PhaseDiagram
+        As :func:`phase_diagram`, except that chi1 is NaN (not its limit) where q* is infinite.
+
+    Raises
+    ------
+    ValueError
+        As :func:`phase_diagram`; an unknown field name.
+    TypeError
+        As :func:`phase_diagram`; fields not a sequence of names.
     """
     from .depth import depth_scales
     from .maps import c_star, chi1, q_star
 
     act = get_activation(activation)
-    w = as_array("sigma_w2", sigma_w2, 0.0)
-    b = as_array("sigma_b2", sigma_b2, 0.0)
-    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
-        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
+    w, b = _grid(sigma_w2, sigma_b2)
+    q0 = scalar("q0", q0, 0.0, VALUE_MAX, lo_open=True)
+    if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+        raise TypeError(f"fields must be a sequence of names among {PhaseDiagram.FIELDS}; got {fields!r}")
     unknown = set(fields) - set(PhaseDiagram.FIELDS)
     if unknown:
         raise ValueError(f"fields must be among {PhaseDiagram.FIELDS}; got {sorted(unknown)}")
