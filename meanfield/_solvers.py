@@ -91,11 +91,22 @@ def q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
         growth = None
         g_lo, g_hi = g0, gap(hi)
         while g_hi > 0.0:
-            lo, hi = hi, 2.0 * hi
+            if hi >= Q_CAP:
+                if g_hi <= 4e-16 * hi:   # the root sits at the cap, within rounding
+                    return hi
+                if growth is None:
+                    growth = w * d_limit(act)
+                if growth < 1.0:
+                    raise ValueError(
+                        f"q* of {act.name} at sigma_w2 = {w:g}, sigma_b2 = {b:g} exceeds {Q_CAP:g}, the "
+                        "largest q the integrals take (the map converges, beyond the float range)")
+                # slope 1 and a gap the marginal rule cannot call: the map grows past 1e300
+                return math.inf
+            lo, hi = hi, min(2.0 * hi, Q_CAP)
             g_lo, g_hi = g_hi, gap(hi)
             if hi > Q_ASYMPTOTIC:
                 # V(q) ~ kappa q for large q (kappa = 0 for bounded phi): a slope
-                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX. At a slope
+                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_CAP. At a slope
                 # of 1 (to rounding; elu, softplus at sigma_w2 = 2) the gap tends to a
                 # constant, G ~ G_inf + c / sqrt(q): a positive gap that is not falling, or
                 # whose limit G_inf (from q/2 and q) is clearly positive, diverges (linearly)
@@ -103,13 +114,6 @@ def q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
                     growth = w * d_limit(act)
                 if growth > 1.0 or (abs(growth - 1.0) <= 1e-12 and _marginal_diverges(g_lo, g_hi)):
                     return math.inf
-            if hi > Q_CAP:
-                if growth is not None and growth < 1.0:
-                    raise ValueError(
-                        f"q* of {act.name} at sigma_w2 = {w:g}, sigma_b2 = {b:g} exceeds {Q_CAP:g}, the "
-                        "largest q the integrals take (the map converges, beyond the float range)")
-                # slope 1 and a gap the marginal rule cannot call: the map grows past 1e300
-                return math.inf
     else:         # the map decreases q: the last root below q0, or 0
         hi, lo = q0, 0.5 * q0
         # a gap within rounding of zero at tiny q (critical collapse, q^l ~ 1/l) keeps going

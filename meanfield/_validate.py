@@ -26,6 +26,16 @@ def fmt(v) -> str:
     return repr(f)
 
 
+def show(v, limit: int = 80) -> str:
+    """A short, plain repr of an argument (arrays as lists, numpy scalars as Python ones)."""
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    elif isinstance(v, np.generic):
+        v = v.item()
+    r = repr(v)
+    return r if len(r) <= limit else r[: limit - 3] + "..."
+
+
 def _range(lo, hi, lo_open) -> str:
     left = "(" if lo_open else "["
     lo_s = "-inf" if lo is None else fmt(lo)
@@ -41,18 +51,18 @@ def as_array(name: str, value, lo: float | None = None, hi: float | None = None,
     rng = _range(lo, hi, lo_open)
     what = f"{name} must be a real number or an array of real numbers in {rng}"
     if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
-        raise TypeError(f"{what}; got {value!r}")
+        raise TypeError(f"{what}; got {show(value)}")
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError):  # ragged nested lists
-        raise TypeError(f"{what}; got {value!r}") from None
+        raise TypeError(f"{what}; got {show(value)}") from None
     if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and raw.size
                                              and all(isinstance(x, numbers.Real) and not isinstance(x, bool)
                                                      for x in raw.flat)):
         kind = {"b": "bools", "c": "complex numbers", "U": "strings", "S": "bytes"}.get(raw.dtype.kind, str(raw.dtype))
         if raw.dtype.kind == "O" and raw.size == 0:
             kind = "an empty object array"
-        raise TypeError(f"{what}; got {kind}: {value!r}")
+        raise TypeError(f"{what}; got {kind}: {show(value)}")
     arr = raw.astype(np.float64)
     bad = np.isnan(arr)
     if not allow_inf:
@@ -100,9 +110,9 @@ def positive_int(name: str, n, hi: int = SIZE_MAX) -> int:
     """An integer (not bool) in [1, hi]; ValueError naming ``name`` for other numbers (2.5,
     True), TypeError for non-numbers."""
     if isinstance(n, (bool, np.bool_)) or (isinstance(n, numbers.Real) and not isinstance(n, (int, np.integer))):
-        raise ValueError(f"{name} must be an integer in [1, {hi}], got {n!r}")
+        raise ValueError(f"{name} must be an integer in [1, {hi}], got {show(n)}")
     if not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer in [1, {hi}], got {n!r}")
+        raise TypeError(f"{name} must be an integer in [1, {hi}], got {show(n)}")
     if not 1 <= n <= hi:
         raise ValueError(f"{name} must be an integer in [1, {hi}], got {int(n)}")
     return int(n)
@@ -111,5 +121,5 @@ def positive_int(name: str, n, hi: int = SIZE_MAX) -> int:
 def flag(name: str, value) -> bool:
     """A bool (Python or numpy); TypeError naming ``name`` otherwise."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
+        raise TypeError(f"{name} must be True or False, got {show(value)}")
     return bool(value)

@@ -399,7 +399,7 @@ def iterations_to_converge(activation, sigma_w2, sigma_b2, q0=1.0, rtol=0.01, ma
         try:
             qs = np.broadcast_to(qs, w.shape)
         except ValueError:
-            raise ValueError(f"qstar of shape {qs.shape} does not broadcast to the arguments' shape {w.shape}") from None
+            raise ValueError(f"qstar must broadcast to the arguments' shape {w.shape}; got shape {qs.shape}") from None
     qs = np.broadcast_to(qs, w.shape)
     n = np.full(w.shape, np.nan)
     ok = np.isfinite(qs) & (qs > 0)
