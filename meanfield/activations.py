@@ -314,7 +314,26 @@ _INSTANCES: dict[str, Activation] = {}
 
 
 def get_activation(activation) -> Activation:
-    """The :class:`Activation` for a built-in name, or ``activation`` itself if it is one."""
+    """The :class:`Activation` for a built-in name, or ``activation`` itself if it is one.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name (``BUILTIN_NAMES``; case and ``-``/``_`` ignored, aliases
+        ``hardtanh``, ``identity``, ``silu``) or an :class:`Activation` (returned as is).
+
+    Returns
+    -------
+    Activation
+        One shared instance per built-in name (its compiled functions and tables are reused).
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the built-ins).
+    TypeError
+        Anything that is neither a str nor an Activation.
+    """
     if isinstance(activation, Activation):
         return activation
     if isinstance(activation, str):

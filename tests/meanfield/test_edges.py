@@ -53,12 +53,38 @@ def test_relu_at_the_marginal_slope_with_and_without_bias():
         mf.correlation_map(0.5, "relu", 2.0, 0.5)
 
 
+def _sigmoid_v_c(c, q):
+    """V(q) = E[sigmoid(x)^2] and C(c, q) = E[sigmoid(x) sigmoid(y)], (x, y) ~ N(0, q [[1, c],
+    [c, 1]]), by scipy quad in the pre-activation: sigmoid = step + g with g odd and below
+    e^-|y|, so the inner integral is Phi(c x / s) + int_{-40}^{40} g(y) N(y; c x, s^2) dy
+    (s^2 = q (1 - c^2)); the outer one is split at 0, +-40 and +-10 sqrt(q)."""
+    from scipy import integrate, special
+
+    def sig(x):
+        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+    def quad(fn, pts):
+        return sum(integrate.quad(fn, a, b, epsabs=0, epsrel=1e-12, limit=200)[0] for a, b in zip(pts[:-1], pts[1:]))
+
+    def dens(x, m, sd):
+        return math.exp(-0.5 * ((x - m) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+
+    rq, s = math.sqrt(q), math.sqrt(q * (1 - c * c))
+    g = lambda y: sig(y) - (1.0 if y > 0 else 0.0)  # noqa: E731
+    inner = lambda x: special.ndtr(c * x / s) + quad(lambda y: g(y) * dens(y, c * x, s), [-40.0, 0.0, 40.0])  # noqa: E731
+    outer = [-10 * rq, -40.0, 0.0, 40.0, 10 * rq]
+    return (quad(lambda x: sig(x) ** 2 * dens(x, 0.0, rq), outer),
+            quad(lambda x: sig(x) * inner(x) * dens(x, 0.0, rq), outer))
+
+
 @pytest.mark.parametrize("name", ["tanh", "erf", "hard_tanh", "sigmoid", "softplus", "elu"])
 def test_huge_sigma_w2(name):
     """sigma_w2 = 1e6: bounded phi have q* <= sigma_w2 sup phi^2 + sigma_b2 and are chaotic;
     ReLU-like phi diverge (slope sigma_w2 / 2 > 1). At q* ~ 1e6 phi acts as a step: c* = 0 for
-    the odd ones, and for sigmoid (a 0/1 step, C = 1/4 + asin(c)/(2 pi), V = 1/2) the root of
-    c = 1/2 + asin(c)/pi, 0.7916..., up to O(q*^-1/2)."""
+    the odd ones. For sigmoid the step limit (a 0/1 step: C = 1/4 + asin(c)/(2 pi), V = 1/2)
+    is the root of c = 1/2 + asin(c)/pi, 0.78983, which the true c* (0.79169 at q* = 5e5)
+    approaches as O(q*^-1/2); the exact check is that (q*, c*) is a fixed point of both maps
+    evaluated by scipy quad in the pre-activation (:func:`_sigmoid_v_c`)."""
     for b in (0.0, 1.0):
         f = _all_fields(name, 1e6, b)
         if name in ("softplus", "elu"):
@@ -68,8 +94,12 @@ def test_huge_sigma_w2(name):
         if name == "sigmoid":
             from scipy.optimize import brentq
 
-            step = brentq(lambda c: 0.5 + math.asin(c) / math.pi - c, 0.5, 0.99)
-            assert f["c_star"] == pytest.approx(step, abs=1e-2)
+            qs, cs = f["q_star"], f["c_star"]
+            step = brentq(lambda c: 0.5 + math.asin(c) / math.pi - c, 0.5, 0.99, xtol=1e-14)
+            assert abs(cs - step) <= 3.0 / math.sqrt(qs)
+            V, C = _sigmoid_v_c(cs, qs)
+            assert abs((1e6 * V + b) / qs - 1) <= 1e-12
+            assert abs((1e6 * C + b) / (1e6 * V + b) - cs) <= 1e-12
         else:
             assert 0.0 <= f["c_star"] < 1e-2
             if b == 0.0:
