@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from .activations import BUILTIN_NAMES, Activation, get_activation
 from .critical import critical_line, critical_sigma_w2
+from .errors import ConvergenceError, IntegrationError
 from .depth import depth_scales, gradient_depth_scale, gradient_factor, trainable_depth
 from .geometry import CurveTheory, curve_theory
 from .maps import (c_dynamics, c_star, chi1, chi2, correlation_map, iterations_to_converge,
@@ -27,7 +28,7 @@ __all__ = [
     "q_dynamics", "c_dynamics", "iterations_to_converge",
     "depth_scales", "gradient_depth_scale", "trainable_depth", "gradient_factor",
     "critical_sigma_w2", "critical_line",
-    "curve_theory", "CurveTheory",
+    "curve_theory", "CurveTheory", "ConvergenceError", "IntegrationError",
 ]
 from .phase import PhaseDiagram, phase_diagram, phase_diagram_pointwise  # noqa: E402
 

@@ -9,7 +9,9 @@
   Delta(c, q) = V(q) - C(c, q) = E[(phi(u1) - phi(u2))^2] / 2   (no cancellation near c = 1)
 
 Closed forms where they exist (Poole et al. 2016; Cho & Saul 2009 for ReLU; Williams 1997
-for erf); otherwise the quadratures of :mod:`meanfield.quadrature`. C(1, q) is computed by
+for erf); otherwise the quadratures of :mod:`meanfield.quadrature` up to q = Q_LARGE_1D (1-D)
+and Q_LARGE_2D (2-D), and beyond them the graded quadrature of :mod:`meanfield._largeq`, whose
+node count does not grow with q (so no call's memory grows with q). C(1, q) is computed by
 the same rule as V(q), so c = 1 is an exact fixed point of the correlation map.
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ from . import quadrature as quad
 from .activations import Activation
 
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+Q_LARGE_1D = 1e6   # beyond: 1-D integrals by the q-independent quadrature (the tables end here)
+Q_LARGE_2D = 1e3   # beyond: 2-D integrals by it (the trapezoid would need ~1600 q nodes)
 
 
 def _special():
@@ -45,12 +49,14 @@ def _linear_1d(kind, q):
 
 def _erf_1d(kind, q):
     if kind == "V":
+        if q > Q_LARGE_1D:   # asin(1 - d) = pi/2 - 2 asin(sqrt(d/2)), d = 1/(1 + 2q): no rounding of 1 - d
+            return 1.0 - (4.0 / math.pi) * math.asin(math.sqrt(0.5 / (1.0 + 2.0 * q)))
         return (2.0 / math.pi) * math.asin(2.0 * q / (1.0 + 2.0 * q))
     if kind == "D":
         return (4.0 / math.pi) / math.sqrt(1.0 + 4.0 * q)
     if kind == "W":
         return (4.0 / math.pi) / ((1.0 + 2.0 * q) * math.sqrt(1.0 + 4.0 * q))
-    return (16.0 / math.pi) * q * (1.0 + 4.0 * q) ** -1.5
+    return (16.0 / math.pi) * (q / (1.0 + 4.0 * q)) / math.sqrt(1.0 + 4.0 * q)   # (no overflow)
 
 
 def _sin_1d(kind, q):
@@ -61,6 +67,13 @@ def _sin_1d(kind, q):
     return math.exp(-2.0 * q)
 
 
+def _erf_minus_slope(t):
+    """erf(t) - (2/sqrt(pi)) t exp(-t^2) for small t by its series (the two terms agree to
+    O(t^3): the direct difference loses digits like 1/t^2)."""
+    t2 = t * t
+    return (2.0 / math.sqrt(math.pi)) * t * t2 * (2.0 / 3.0 - t2 * (2.0 / 5.0 - t2 * (1.0 / 7.0 - t2 / 27.0)))
+
+
 def _hard_tanh_1d(kind, q):
     if kind == "X2":
         return math.inf
@@ -68,11 +81,15 @@ def _hard_tanh_1d(kind, q):
         return {"V": 0.0, "D": 1.0, "W": 1.0}[kind]
     a = 1.0 / math.sqrt(q)
     e = math.erf(a / math.sqrt(2.0))
-    if kind == "V":
-        return q * (e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)) + math.erfc(a / math.sqrt(2.0))
     if kind == "D":
         return e
-    return e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)
+    if q > Q_LARGE_1D:   # a < 1e-3: the series (relative error < 1e-24)
+        f = _erf_minus_slope(a / math.sqrt(2.0))
+    else:
+        f = e - 2.0 * a * _INV_SQRT2PI * math.exp(-0.5 * a * a)
+    if kind == "V":
+        return q * f + math.erfc(a / math.sqrt(2.0))
+    return f
 
 
 _CLOSED_1D = {"relu": _relu_1d, "linear": _linear_1d, "erf": _erf_1d, "sin": _sin_1d,
@@ -164,6 +181,10 @@ def one_d(act: Activation, kind: str, q: float) -> float:
         return float(closed(kind, q))
     if kind == "X2" and act.deltas:
         return math.inf
+    if q > Q_LARGE_1D:
+        from . import _largeq
+
+        return _largeq.one_d(act, kind, q)
     phi, dphi, d2phi = act.phi, act.dphi, act.d2phi
     if kind == "V":
         return quad.expect(lambda x: phi(x) ** 2, q, act.kinks)
@@ -194,25 +215,40 @@ def two_d(act: Activation, kind: str, c: float, q: float) -> float:
     phi, dphi = act.phi, act.dphi
     if c == -1.0 or q == 0.0:
         g = dphi if kind == "Dc" else phi
-        val = quad.expect(lambda x: g(x) * g(-x), q, tuple(act.kinks) + tuple(-k for k in act.kinks))
+        if q > Q_LARGE_2D:
+            from . import _largeq
+
+            val = _largeq.anti(act, g, q)
+        else:
+            val = quad.expect(lambda x: g(x) * g(-x), q, tuple(act.kinks) + tuple(-k for k in act.kinks))
         if kind == "Delta":
             return one_d(act, "V", q) - val
         return val
+    inner = _INNER.get(act.name) if act.expr is None else None
+    if q > Q_LARGE_2D or not (act.smooth or inner):
+        return _large_two_d(act, kind, c, q)
     if act.smooth:
         if kind == "C":
             return quad.expect_pair_smooth(phi, c, q)
         if kind == "Dc":
             return quad.expect_pair_smooth(dphi, c, q)
         return quad.expect_half_sq_diff_smooth(phi, c, q)
-    inner = _INNER.get(act.name)
-    if inner is None:
-        raise NotImplementedError(
-            f"two-point integrals for the kinked activation {act.name!r} need a closed-form inner"
-            " expectation; smooth sympy activations and the built-ins are supported")
     if kind == "Dc":
         return quad.expect_pair_inner_closed(dphi, inner[1], c, q, act.kinks)
     val = quad.expect_pair_inner_closed(phi, inner[0], c, q, act.kinks)
     return one_d(act, "V", q) - val if kind == "Delta" else val
+
+
+def _large_two_d(act: Activation, kind: str, c: float, q: float) -> float:
+    """C, Dc, Delta by the q-independent quadrature (large q; kinked phi without a closed-form
+    inner expectation at any q). Delta = (1 - c) R for c >= 0 (no cancellation near c = 1)."""
+    from . import _largeq
+
+    if kind == "Delta":
+        if c >= 0.0:
+            return (1.0 - c) * _largeq.two_d(act, "R", c, q)
+        return one_d(act, "V", q) - _largeq.two_d(act, "C", c, q)
+    return _largeq.two_d(act, kind, c, q)
 
 
 def near_ratio(act: Activation, b: float, q: float) -> float:
@@ -226,6 +262,10 @@ def near_ratio(act: Activation, b: float, q: float) -> float:
     """
     if not (0.0 < b * b <= q):
         raise ValueError(f"b must satisfy 0 < b^2 <= q; got b={b}, q={q}")
+    if q > Q_LARGE_2D:
+        from . import _largeq
+
+        return _largeq.two_d(act, "R", 1.0 - 2.0 * b * b / q, q)
     if act.smooth:
         return quad.near_ratio_smooth(act.phi, act.dphi, b, q)
     eps = 2.0 * b * b / q

@@ -6,10 +6,11 @@ Poole et al. 2016 (arXiv 1606.05340), Eqs. 3-5; Schoenholz et al. 2017 (arXiv 16
   c^l = [sigma_w2 C(c^{l-1}, q) + sigma_b2] / [sigma_w2 V(q) + sigma_b2]   (at q = q*)
   chi1 = sigma_w2 E[phi'(sqrt(q*) z)^2],  chi2 = sigma_w2 E[phi''(sqrt(q*) z)^2]
 
-All functions broadcast their numeric arguments like numpy ufuncs and return a float for
-scalar input. ``q_star`` is the limit of the length map started at ``q0`` (default 1): ``inf``
-where the map diverges (ReLU with sigma_w2 >= 2 and sigma_b2 > 0, or sigma_w2 > 2), 0 where
-it collapses (odd phi, sigma_b2 = 0, sigma_w2 phi'(0)^2 <= 1).
+All functions broadcast their numeric arguments like numpy ufuncs (integer arrays are taken
+as floats; empty arrays give empty results) and return a float for scalar input. Variances
+and q lie in [0, 1e300]. ``q_star`` is the limit of the length map started at ``q0`` (default
+1): ``inf`` where the map diverges (ReLU with sigma_w2 >= 2 and sigma_b2 > 0, or sigma_w2 > 2),
+0 where it collapses (odd phi, sigma_b2 = 0, sigma_w2 phi'(0)^2 <= 1).
 """
 from __future__ import annotations
 
@@ -18,133 +19,133 @@ import math
 import numpy as np
 
 from . import kernels
-from ._validate import as_array, positive_int, scalar_or_array, variances
-from .activations import Activation, get_activation
+from ._solvers import broadcast as _broadcast
+from ._solvers import c_star_scalar, d_limit, dd_limit, q_star_scalar
+from ._validate import VALUE_MAX, as_array, broadcast, positive_int, scalar, variances
+from .activations import get_activation
 
-Q_MAX = 1e9      # beyond this the length map is reported as divergent (q* = inf)
-Q_MIN = 1e-300
-Q_ASYMPTOTIC = 1e4  # past this q the asymptotic slope of the length map decides divergence
-
-
-def _broadcast(fn, *arrays):
-    arrays = np.broadcast_arrays(*arrays)
-    out = np.empty(arrays[0].shape, dtype=np.float64)
-    for idx in np.ndindex(out.shape):
-        out[idx] = fn(*(float(a[idx]) for a in arrays))
-    return scalar_or_array(out)
+def _q(q, name="q"):
+    return as_array(name, q, 0.0, VALUE_MAX)
 
 
-def _check_q(q, name="q"):
-    q = as_array(name, q, 0.0)
-    if np.isinf(q).any():
-        raise ValueError(f"{name} must be finite")
-    return q
+def _q0(q0):
+    return as_array("q0", q0, 0.0, VALUE_MAX, lo_open=True)
 
 
 # ---- the length map --------------------------------------------------------------------
 def length_map(q, activation, sigma_w2, sigma_b2):
-    """q -> sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2 (Poole et al. 2016, Eq. 3)."""
+    """q -> sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2 (Poole et al. 2016, Eq. 3).
+
+    Parameters
+    ----------
+    q : float or array_like
+        Squared length per neuron of the input pre-activation, in [0, 1e300].
+    activation : str or Activation
+        A built-in name (``meanfield.BUILTIN_NAMES``) or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+
+    Returns
+    -------
+    float or ndarray
+        q of the next layer, broadcast over the arguments; ``inf`` where it overflows float64
+        (e.g. ReLU-like phi with sigma_w2 q > 1e308).
+
+    Raises
+    ------
+    ValueError
+        An argument outside its range, NaN, inf; shapes that do not broadcast; an unknown name.
+    TypeError
+        A string, None, bool or complex number where a number is due.
+    IntegrationError
+        A user-defined activation the large-q quadrature cannot resolve (oscillating phi).
+    """
     act = get_activation(activation)
-    q = _check_q(q)
+    q = _q(q)
     w, b = variances(sigma_w2, sigma_b2)
+    q, w, b = broadcast(q=q, sigma_w2=w, sigma_b2=b)
     return _broadcast(lambda q_, w_, b_: w_ * kernels.one_d(act, "V", q_) + b_, q, w, b)
 
 
-def _marginal_diverges(g_lo, g_hi):
-    """The marginal-slope rule (:func:`meanfield._phasekernels.marginal_diverges`) for G at q/2
-    and q; margin 0.5 (the neglected O(1/q) term is ~10 % of the drop for softplus at q = 1e4)."""
-    from ._phasekernels import marginal_diverges
-
-    return marginal_diverges(g_lo, g_hi, 2.0, 0.5)
-
-
-def _q_star_scalar(act: Activation, w: float, b: float, q0: float) -> float:
-    if act.closed_form in ("relu", "linear"):  # V(q) = kappa q: q* in closed form
-        kappa = 0.5 if act.closed_form == "relu" else 1.0
-        slope = w * kappa
-        if slope == 1.0:
-            return q0 if b == 0.0 else math.inf
-        return b / (1.0 - slope) if slope < 1.0 else math.inf
-    def gap(q):
-        return w * kernels.one_d(act, "V", q) + b - q
-
-    g0 = gap(q0)
-    if abs(g0) <= 4e-16 * max(q0, 1e-300):
-        return q0
-    if g0 > 0.0:  # the map increases q: the limit is the first root above q0, or inf
-        lo, hi = q0, max(2.0 * q0, 1e-8)
-        growth = None
-        g_lo, g_hi = g0, gap(hi)
-        while g_hi > 0.0:
-            lo, hi = hi, 2.0 * hi
-            g_lo, g_hi = g_hi, gap(hi)
-            if hi > Q_ASYMPTOTIC:
-                # V(q) ~ kappa q for large q (kappa = 0 for bounded phi): a slope
-                # sigma_w2 kappa > 1 diverges; no need to integrate out to Q_MAX. At a slope
-                # of 1 (to rounding; elu, softplus at sigma_w2 = 2) the gap tends to a
-                # constant, G ~ G_inf + c / sqrt(q): a positive gap that is not falling, or
-                # whose limit G_inf (from q/2 and q) is clearly positive, diverges (linearly)
-                if growth is None:
-                    growth = w * _d_limit(act)
-                if growth > 1.0 or (abs(growth - 1.0) <= 1e-12 and _marginal_diverges(g_lo, g_hi)):
-                    return math.inf
-            if hi > Q_MAX:
-                return math.inf
-    else:         # the map decreases q: the last root below q0, or 0
-        hi, lo = q0, 0.5 * q0
-        # a gap within rounding of zero at tiny q (critical collapse, q^l ~ 1/l) keeps going
-        while gap(lo) <= 1e-14 * lo:
-            hi, lo = lo, 0.5 * lo
-            if lo < Q_MIN:
-                return 0.0
-        if gap(hi) >= 0.0:  # hi sits on the root within rounding
-            return hi
-    if gap(hi) == 0.0:
-        return hi
-    return _brentq()(gap, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
-
-
 def q_star(activation, sigma_w2, sigma_b2, q0=1.0):
-    """Limit of the length map started at ``q0`` (default 1).
+    """q* = lim q^l, the limit of the length map started at ``q0`` (Poole et al. 2016, Eq. 4).
 
     For an increasing length map the iteration converges monotonically, so q* is the first
-    root of sigma_w2 V(q) + sigma_b2 = q on the side the first step goes; ``inf`` if there is
-    none (the map diverges), 0 if the map collapses to the origin. Bistable activations
+    root of sigma_w2 V(q) + sigma_b2 = q on the side the first step goes: ``inf`` if there is
+    none (the map diverges; decided from the asymptotic slope sigma_w2 lim E[phi'^2] beyond
+    q = 1e4), 0 if the map collapses to the origin (q* below 1e-300). Bistable activations
     (gelu, swish at sigma_w2 = 3, sigma_b2 = 0) give different q* from different q0.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q0 : float or array_like, default 1
+        Where the length map starts, in (0, 1e300].
+
+    Returns
+    -------
+    float or ndarray
+        q*, broadcast over the arguments; ``inf`` where the map diverges (including a map of
+        slope exactly 1 whose growth the marginal rule cannot call, which then exceeds 1e300).
+
+    Raises
+    ------
+    ValueError
+        Arguments out of range / NaN / inf, shapes that do not broadcast, an unknown name; a
+        convergent map whose q* exceeds 1e300 (the largest q the integrals take).
+    TypeError
+        A string, None, bool or complex number where a number is due.
+    ConvergenceError
+        The root bracketing did not converge in 500 steps (not seen for valid input).
     """
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
-    q0 = as_array("q0", q0, 0.0, lo_open=True)
-    if np.isinf(q0).any():
-        raise ValueError("q0 must be finite")
-    return _broadcast(lambda w_, b_, q0_: _q_star_scalar(act, w_, b_, q0_), w, b, q0)
+    q0 = _q0(q0)
+    w, b, q0 = broadcast(sigma_w2=w, sigma_b2=b, q0=q0)
+    return _broadcast(lambda w_, b_, q0_: q_star_scalar(act, w_, b_, q0_), w, b, q0)
 
 
 def _resolve_q(act, w, b, q):
-    """q where given, else q*(from q0 = 1) per element."""
+    """(w, b, q) broadcast: q where given, else q* (from q0 = 1) per element."""
     if q is None:
-        return np.asarray(q_star(act, w, b), dtype=np.float64)
-    return _check_q(q)
-
-
-def _d_limit(act: Activation) -> float:
-    """lim_{q -> inf} E[phi'(sqrt(q) z)^2] = (phi'(+inf)^2 + phi'(-inf)^2)/2 (ReLU-like)."""
-    big = 1e8
-    return 0.5 * (float(act.dphi(big)) ** 2 + float(act.dphi(-big)) ** 2)
+        w, b = broadcast(sigma_w2=w, sigma_b2=b)
+        return w, b, np.asarray(q_star(act, w, b), dtype=np.float64)
+    return broadcast(sigma_w2=w, sigma_b2=b, q=_q(q))
 
 
 def chi1(activation, sigma_w2, sigma_b2, q=None):
     """chi1 = sigma_w2 E[phi'(sqrt(q) z)^2] at q* (or at ``q``) -- Poole et al. 2016, Eq. 7.
 
     The slope of the correlation map at c = 1; chi1 = 1 is the order-to-chaos transition.
-    Where q* is infinite the q -> inf limit of E[phi'^2] is used.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q : float or array_like, optional
+        Evaluate at this q (in [0, 1e300]) instead of q* (from q0 = 1).
+
+    Returns
+    -------
+    float or ndarray
+        chi1; where q* is infinite, the q -> inf limit sigma_w2 [phi'(+inf)^2 + phi'(-inf)^2]/2.
+
+    Raises
+    ------
+    ValueError, TypeError, IntegrationError, ConvergenceError
+        As for :func:`q_star` and :func:`length_map`.
     """
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
-    qq = _resolve_q(act, w, b, q)
+    w, b, qq = _resolve_q(act, w, b, q)
 
     def f(w_, q_):
-        return w_ * (_d_limit(act) if math.isinf(q_) else kernels.one_d(act, "D", q_))
+        return w_ * (d_limit(act) if math.isinf(q_) else kernels.one_d(act, "D", q_))
 
     return _broadcast(f, w, qq)
 
@@ -152,17 +153,36 @@ def chi1(activation, sigma_w2, sigma_b2, q=None):
 def chi2(activation, sigma_w2, sigma_b2, q=None):
     """chi2 = sigma_w2 E[phi''(sqrt(q) z)^2] at q* (or ``q``) -- Poole et al. 2016, Eq. 8.
 
-    ``inf`` for ReLU and hard-tanh: phi'' holds Dirac deltas at the kinks.
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q : float or array_like, optional
+        Evaluate at this q (in [0, 1e300]) instead of q* (from q0 = 1).
+
+    Returns
+    -------
+    float or ndarray
+        chi2; ``inf`` for ReLU and hard-tanh (phi'' holds Dirac deltas at the kinks); where q*
+        is infinite, the q -> inf limit sigma_w2 [phi''(+inf)^2 + phi''(-inf)^2]/2 (0 for the
+        smooth built-ins).
+
+    Raises
+    ------
+    ValueError, TypeError, IntegrationError, ConvergenceError
+        As for :func:`q_star` and :func:`length_map`.
     """
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
-    qq = _resolve_q(act, w, b, q)
+    w, b, qq = _resolve_q(act, w, b, q)
 
     def f(w_, q_):
         if act.deltas:
             return math.inf
         if math.isinf(q_):
-            return math.nan if w_ > 0 else 0.0
+            return w_ * dd_limit(act)
         return w_ * kernels.one_d(act, "X2", q_)
 
     return _broadcast(f, w, qq)
@@ -188,105 +208,198 @@ def _correlation_scalar(act, c, w, b, q):
 def correlation_map(c, activation, sigma_w2, sigma_b2, q=None):
     """c -> [sigma_w2 C(c, q) + sigma_b2] / [sigma_w2 V(q) + sigma_b2] at q* (or ``q``).
 
-    Poole et al. 2016, Eq. 5, with both inputs at squared length q. c = 1 maps to 1 exactly.
+    Poole et al. 2016, Eq. 5, with both inputs at squared length q; C(c, q) = E[phi(u1)
+    phi(u2)], u ~ N(0, q [[1, c], [c, 1]]). c = 1 maps to 1 exactly.
+
+    Parameters
+    ----------
+    c : float or array_like
+        Correlation of the two inputs, in [-1, 1].
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q : float or array_like, optional
+        Squared length of both inputs (in [0, 1e300]); default q* from q0 = 1.
+
+    Returns
+    -------
+    float or ndarray
+        The correlation of the next layer, broadcast over the arguments.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`length_map`; also where q* is infinite and no q is given.
+    TypeError, IntegrationError, ConvergenceError
+        As for :func:`q_star` and :func:`length_map`.
     """
     act = get_activation(activation)
     c = as_array("c", c, -1.0, 1.0)
     w, b = variances(sigma_w2, sigma_b2)
-    qq = _resolve_q(act, w, b, q)
+    w, b, qq = _resolve_q(act, w, b, q)
+    c, w, b, qq = broadcast(c=c, sigma_w2=w, sigma_b2=b, q=qq)
     return _broadcast(lambda c_, w_, b_, q_: _correlation_scalar(act, c_, w_, b_, _finite_q(q_)),
                       c, w, b, qq)
 
 
-def _c_star_scalar(act: Activation, w: float, b: float, q: float) -> float:
-    if math.isinf(q):
-        return math.nan
-    chi = w * kernels.one_d(act, "D", q)
-    if chi <= 1.0 or q == 0.0:
-        return 1.0
-    if act.odd and b == 0.0:
-        return 0.0
-    big_q = w * kernels.one_d(act, "V", q) + b
-
-    def h(eps):  # sigma_w2 [V - C(1 - eps)] - eps q: positive just below c = 1 when chi1 > 1
-        return w * kernels.two_d(act, "Delta", 1.0 - eps, q) - eps * big_q
-
-    lo = 1e-3
-    while h(lo) <= 0.0:   # near the critical line the root is close to c = 1
-        lo *= 0.1
-        if lo < 1e-300:
-            return 1.0
-    hi = lo
-    while True:  # first sign change above lo: the fixed point nearest c = 1
-        nxt = min(2.0, 2.0 * hi)
-        if h(nxt) <= 0.0:
-            lo, hi = hi, nxt
-            break
-        hi = nxt
-        if hi >= 2.0:
-            return -1.0
-    eps = _brentq()(h, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
-    return 1.0 - eps
-
-
 def c_star(activation, sigma_w2, sigma_b2, q0=1.0):
-    """Stable fixed point of the correlation map at q*(q0).
+    """c*, the stable fixed point of the correlation map at q*(q0) (Poole et al. 2016, Sec. 3).
 
     1 in the ordered phase (chi1 <= 1); in the chaotic phase the fixed point nearest c = 1,
-    found by bracketing 1 - c (reliable next to the critical line, where 1 - c* -> 0);
-    0 for odd phi with sigma_b2 = 0. NaN where q* is infinite.
+    found by bracketing 1 - c (reliable next to the critical line, where 1 - c* -> 0; where
+    1 - c* falls below 1e-17, c* rounds to 1); 0 for odd phi with sigma_b2 = 0.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q0 : float or array_like, default 1
+        Where the length map starts (selects q*), in (0, 1e300].
+
+    Returns
+    -------
+    float or ndarray
+        c*; NaN where q* is infinite (no fixed point of the correlation map); -1 where the
+        map has no fixed point in (-1, 1) (c -> -1).
+
+    Raises
+    ------
+    ValueError, TypeError, IntegrationError, ConvergenceError
+        As for :func:`q_star` and :func:`length_map`.
     """
     act = get_activation(activation)
     w, b = variances(sigma_w2, sigma_b2)
+    w, b, q0 = broadcast(sigma_w2=w, sigma_b2=b, q0=_q0(q0))
     qq = np.asarray(q_star(act, w, b, q0), dtype=np.float64)
-    return _broadcast(lambda w_, b_, q_: _c_star_scalar(act, w_, b_, q_), w, b, qq)
+    return _broadcast(lambda w_, b_, q_: c_star_scalar(act, w_, b_, q_), w, b, qq)
 
 # ---- iterating the maps (Poole et al. 2016, Figs. 1-2; Schoenholz et al. 2017, Fig. 2) --------
 
 
 def q_dynamics(activation, sigma_w2, sigma_b2, q0, n_layers):
-    """q^0 = q0, q^l = sigma_w2 V(q^{l-1}) + sigma_b2 for l < n_layers (Poole Eq. 3).
+    """q^0 = q0, q^l = sigma_w2 V(q^{l-1}) + sigma_b2 for l < n_layers (Poole et al. 2016, Eq. 3).
 
-    Returns an array of shape (n_layers,) + broadcast shape of the arguments.
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q0 : float or array_like
+        q^0, in [0, 1e300].
+    n_layers : int
+        Number of entries, in [1, 1e6].
+
+    Returns
+    -------
+    ndarray
+        Shape (n_layers,) + the broadcast shape of the arguments; ``inf`` once q overflows.
+
+    Raises
+    ------
+    ValueError, TypeError, IntegrationError
+        As for :func:`length_map`; n_layers not an integer in [1, 1e6].
     """
+    act = get_activation(activation)
     n_layers = positive_int("n_layers", n_layers)
-    q = np.asarray(np.broadcast_arrays(np.asarray(q0, float), np.asarray(sigma_w2, float),
-                                       np.asarray(sigma_b2, float))[0], dtype=float)
-    out = [q]
+    w, b = variances(sigma_w2, sigma_b2)
+    q, w, b = broadcast(q0=_q(q0, "q0"), sigma_w2=w, sigma_b2=b)
+    out = [np.array(q, dtype=float)]
     for _ in range(n_layers - 1):
-        out.append(np.asarray(length_map(out[-1], activation, sigma_w2, sigma_b2), dtype=float))
+        nxt = np.asarray(length_map(np.minimum(out[-1], VALUE_MAX), act, w, b), dtype=float)
+        out.append(np.where(out[-1] > VALUE_MAX, np.inf, nxt))
     return np.stack(out)
 
 
 def c_dynamics(activation, sigma_w2, sigma_b2, c0, n_layers):
-    """c^0 = c0, c^l = correlation map at q* (Poole Eq. 5), shape (n_layers,) + broadcast shape.
+    """c^0 = c0, c^l = the correlation map at q* (Poole et al. 2016, Eq. 5).
 
     Both inputs are taken to sit at q* already (Poole's and Schoenholz's convention).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    c0 : float or array_like
+        c^0, in [-1, 1].
+    n_layers : int
+        Number of entries, in [1, 1e6].
+
+    Returns
+    -------
+    ndarray
+        Shape (n_layers,) + the broadcast shape of the arguments.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`correlation_map` (including an infinite q*); n_layers out of range.
+    TypeError, IntegrationError, ConvergenceError
+        As for :func:`correlation_map`.
     """
+    act = get_activation(activation)
     n_layers = positive_int("n_layers", n_layers)
-    c = np.asarray(np.broadcast_arrays(np.asarray(c0, float), np.asarray(sigma_w2, float),
-                                       np.asarray(sigma_b2, float))[0], dtype=float)
-    qs = q_star(activation, sigma_w2, sigma_b2)
-    out = [c]
+    w, b = variances(sigma_w2, sigma_b2)
+    c, w, b = broadcast(c0=as_array("c0", c0, -1.0, 1.0), sigma_w2=w, sigma_b2=b)
+    qs = q_star(act, w, b)
+    out = [np.array(c, dtype=float)]
     for _ in range(n_layers - 1):
-        out.append(np.asarray(correlation_map(out[-1], activation, sigma_w2, sigma_b2, q=qs), dtype=float))
+        out.append(np.asarray(correlation_map(out[-1], act, w, b, q=qs), dtype=float))
     return np.stack(out)
 
 
 def iterations_to_converge(activation, sigma_w2, sigma_b2, q0=1.0, rtol=0.01, max_iter=200, qstar=None):
-    """Fewest applications l of the length map with |q^l - q*| <= rtol q*, starting at q^0 = q0.
+    """Fewest applications l of the length map with |q^l - q*| <= rtol q*, from q^0 = q0.
 
-    Poole et al. 2016, Fig. 1D (there: within 1 % of q*). 0 where q0 is already within
-    tolerance; NaN where q* is 0 or infinite or the map needs more than ``max_iter`` steps.
-    ``qstar`` may pass precomputed fixed points (e.g. from a phase diagram) of the same
-    broadcast shape. Broadcasts over ``sigma_w2``, ``sigma_b2`` and ``q0``.
+    Poole et al. 2016, Fig. 1D (there: within 1 % of q*).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : float or array_like
+        Weight and bias variances, in [0, 1e300].
+    q0 : float or array_like, default 1
+        q^0, in (0, 1e300].
+    rtol : float, default 0.01
+        Relative tolerance, in (0, 1).
+    max_iter : int, default 200
+        Iteration bound, in [1, 1e6].
+    qstar : float or array_like, optional
+        Precomputed fixed points (e.g. from a phase diagram), broadcastable to the arguments,
+        in [0, inf].
+
+    Returns
+    -------
+    float or ndarray
+        The number of layers; 0 where q0 is already within tolerance; NaN where q* is 0 or
+        infinite or the map needs more than ``max_iter`` steps.
+
+    Raises
+    ------
+    ValueError, TypeError
+        An argument out of its range or of the wrong type; shapes that do not broadcast.
     """
-    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
-        raise ValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    act = get_activation(activation)
+    rtol = scalar("rtol", rtol, 0.0, 1.0, lo_open=True)
+    if rtol == 1.0:
+        raise ValueError("rtol must lie in (0, 1); got 1.0")
     max_iter = positive_int("max_iter", max_iter)
-    w, b, q = (np.array(a, dtype=float) for a in np.broadcast_arrays(
-        np.asarray(sigma_w2, float), np.asarray(sigma_b2, float), np.asarray(q0, float)))
-    qs = np.asarray(q_star(activation, w, b, q) if qstar is None else qstar, dtype=float)
+    w, b = variances(sigma_w2, sigma_b2)
+    w, b, q = (np.array(a, dtype=float) for a in broadcast(sigma_w2=w, sigma_b2=b, q0=_q0(q0)))
+    if qstar is None:
+        qs = np.asarray(q_star(act, w, b, q), dtype=float)
+    else:
+        qs = as_array("qstar", qstar, 0.0, allow_inf=True)
+        try:
+            qs = np.broadcast_to(qs, w.shape)
+        except ValueError:
+            raise ValueError(f"qstar must broadcast to the arguments' shape {w.shape}; got shape {qs.shape}") from None
     qs = np.broadcast_to(qs, w.shape)
     n = np.full(w.shape, np.nan)
     ok = np.isfinite(qs) & (qs > 0)
@@ -297,11 +410,5 @@ def iterations_to_converge(activation, sigma_w2, sigma_b2, q0=1.0, rtol=0.01, ma
         todo &= ~done
         if not todo.any() or it == max_iter:
             break
-        q[todo] = length_map(q[todo], activation, w[todo], b[todo])
+        q[todo] = length_map(np.minimum(q[todo], VALUE_MAX), act, w[todo], b[todo])
     return float(n) if n.ndim == 0 else n
-
-
-def _brentq():
-    from scipy.optimize import brentq  # scipy.optimize is slow to import: load on first use
-
-    return brentq

@@ -11,13 +11,12 @@ other fields are NaN, as documented for the pointwise functions.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
-from ._validate import as_array
+from ._solvers import phase_point
+from ._validate import VALUE_MAX, as_array, flag, scalar
 from .activations import get_activation
 
 
@@ -36,6 +35,12 @@ class PhaseDiagram:
     n_fallback: int = 0
 
     FIELDS = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
+
+    def __repr__(self) -> str:
+        w, b = self.sigma_w2, self.sigma_b2
+        return (f"PhaseDiagram({self.activation!r}, {w.size} x {b.size} over sigma_w2 "
+                f"[{float(w.min()):g}, {float(w.max()):g}], sigma_b2 [{float(b.min()):g}, {float(b.max()):g}]; "
+                f"{self.n_fallback} points by direct quadrature)")
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {f: getattr(self, f) for f in self.FIELDS}
@@ -60,49 +65,72 @@ class PhaseDiagram:
         return plot_phase_diagram(self, field, ax=ax, stds=stds, critical_line=critical_line, log=log, cmap=cmap)
 
 
-def _pointwise(act, w: float, b: float, q0: float):
-    from .depth import _scales
-    from .maps import _c_star_scalar, _d_limit, _q_star_scalar
-
-    qs = _q_star_scalar(act, w, b, q0)
-    if math.isinf(qs):
-        return qs, w * _d_limit(act), math.nan, math.nan, math.nan
-    chi = w * kernels.one_d(act, "D", qs)
-    xq, xc = _scales(act, w, b, qs)
-    return qs, chi, _c_star_scalar(act, w, b, qs), xq, xc
+def _grid(sigma_w2, sigma_b2):
+    w = as_array("sigma_w2", sigma_w2, 0.0, VALUE_MAX)
+    b = as_array("sigma_b2", sigma_b2, 0.0, VALUE_MAX)
+    for name, v in (("sigma_w2", w), ("sigma_b2", b)):
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array (the grid's axis); got shape {v.shape}")
+    return w, b
 
 
 def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: bool = False) -> PhaseDiagram:
-    """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns)."""
+    """q*, chi1, c*, xi_q, xi_c on the grid sigma_w2 (rows) x sigma_b2 (columns): the
+    order-to-chaos phase diagram (Poole et al. 2016, Fig. 2; Schoenholz et al. 2017, Fig. 1).
+
+    Every entry equals what :func:`q_star`, :func:`chi1`, :func:`c_star` and
+    :func:`depth_scales` give at that point (from the activation's tables where they certify
+    it, by those functions themselves where not). The first call for an activation builds its
+    tables (seconds to a minute, with a progress bar; cached in ``~/.cache/meanfield``).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : array_like
+        Non-empty 1-D axes of the grid, each entry in [0, 1e300].
+    q0 : float, default 1
+        Where the length map starts (selects q*), in (0, 1e300].
+    progress : bool, default False
+        Show a progress bar for the points computed directly (more than 100 of them).
+
+    Returns
+    -------
+    PhaseDiagram
+        Fields q_star, chi1, c_star, xi_q, xi_c of shape (len(sigma_w2), len(sigma_b2)),
+        indexed [i_w, i_b]; where q* is infinite q_star is inf, chi1 its q -> inf limit and
+        the other fields NaN; ``n_fallback`` counts the points computed directly.
+
+    Raises
+    ------
+    ValueError
+        Axes that are not non-empty 1-D arrays, entries out of range; an unknown name.
+    TypeError
+        Strings, None, bools, complex numbers; q0 not a single number; progress not a bool.
+    IntegrationError, ConvergenceError
+        As for the pointwise functions.
+    """
     act = get_activation(activation)
-    w = as_array("sigma_w2", sigma_w2, 0.0)
-    b = as_array("sigma_b2", sigma_b2, 0.0)
-    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
-        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
-    if not (np.isfinite(w).all() and np.isfinite(b).all()):
-        raise ValueError("sigma_w2 and sigma_b2 must be finite")
-    q0 = float(as_array("q0", q0, 0.0, lo_open=True))
+    w, b = _grid(sigma_w2, sigma_b2)
+    q0 = scalar("q0", q0, 0.0, VALUE_MAX, lo_open=True)
+    progress = flag("progress", progress)
+    from . import _phasekernels as pk
+
+    cols = [pk.FIELD_COLUMNS[f] for f in PhaseDiagram.FIELDS]   # named output columns, phase_point's order
     W, B = np.meshgrid(w, b, indexing="ij")
-    out = np.full(W.shape + (5,), np.nan)
+    out = np.full(W.shape + (len(cols),), np.nan)
     status = np.ones(W.shape, dtype=np.int64)
     if act.closed_form not in ("relu", "linear"):
-        from . import _phasekernels as pk
-        from .maps import _d_limit
-        from .tables import CHECKPOINTS, DS, DSM, NEAR_B, get_tables
-
         import numba
 
-        t = get_tables(act)
+        from .tables import phase_tables
+
+        t = phase_tables(act)
         # prange gives each thread a contiguous block of rows; a sorted grid has its costly
         # chaotic rows together, so deal the rows out round-robin instead
         nt = numba.get_num_threads()
         order = np.concatenate([np.arange(r, w.size, nt) for r in range(nt)])
-        # dV/dq can fall by decades (sin: e^{-2q}); interpolate its log where it is positive
-        w_log = bool(np.all(t.W >= 0))
-        log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
-        pk.phase_grid(W, B, q0, t.s0_1d, DS, t.V, t.D, t.W, t.s0_m, DSM, t.a, t.tail0, t.tail1,
-                      CHECKPOINTS, t.at_zero, _d_limit(act), bool(act.odd), t.s0_near, t.near, t.near_err, NEAR_B,
-                      t.near_breaks, log_w, w_log, order, out, status)
+        pk.phase_grid(W, B, q0, t, order, out, status)
     todo = np.argwhere(status != 0)
     it = todo
     if progress and len(todo) > 100:
@@ -110,26 +138,51 @@ def phase_diagram(activation, sigma_w2, sigma_b2, q0: float = 1.0, progress: boo
 
         it = tqdm(todo, desc=f"{act.name}: direct quadrature", unit="pt")
     for i, j in it:
-        out[i, j] = _pointwise(act, float(W[i, j]), float(B[i, j]), q0)
-    fields = [out[..., k] for k in range(5)]
-    return PhaseDiagram(act.name, w, b, *fields, n_fallback=len(todo))
+        out[i, j, cols] = phase_point(act, float(W[i, j]), float(B[i, j]), q0)
+    return PhaseDiagram(act.name, w, b, **{f: out[..., pk.FIELD_COLUMNS[f]] for f in PhaseDiagram.FIELDS},
+                        n_fallback=len(todo))
 
 
 def phase_diagram_pointwise(activation, sigma_w2, sigma_b2, fields=PhaseDiagram.FIELDS, q0: float = 1.0) -> PhaseDiagram:
     """A :class:`PhaseDiagram` from the pointwise functions (:func:`q_star`, :func:`chi1`,
-    :func:`c_star`, :func:`depth_scales`), without building the activation's tables.
+    :func:`c_star`, :func:`depth_scales`; Poole et al. 2016, Fig. 2), without building the
+    activation's tables.
 
-    For tiny grids (quick figures, a machine whose table cache is cold); fields not named in
-    ``fields`` are left NaN. :func:`phase_diagram` is the fast path for anything larger.
+    For tiny grids (quick figures, a machine whose table cache is cold); :func:`phase_diagram`
+    is the fast path for anything larger.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A built-in name or an :class:`Activation`.
+    sigma_w2, sigma_b2 : array_like
+        Non-empty 1-D axes of the grid, each entry in [0, 1e300].
+    fields : sequence of str, default all
+        The fields to compute, among ``PhaseDiagram.FIELDS``; the others are left NaN
+        (q_star is always computed).
+    q0 : float, default 1
+        Where the length map starts (selects q*), in (0, 1e300].
+
+    Returns
+    -------
+    PhaseDiagram
+        As :func:`phase_diagram`, except that chi1 is NaN (not its limit) where q* is infinite.
+
+    Raises
+    ------
+    ValueError
+        As :func:`phase_diagram`; an unknown field name.
+    TypeError
+        As :func:`phase_diagram`; fields not a sequence of names.
     """
     from .depth import depth_scales
     from .maps import c_star, chi1, q_star
 
     act = get_activation(activation)
-    w = as_array("sigma_w2", sigma_w2, 0.0)
-    b = as_array("sigma_b2", sigma_b2, 0.0)
-    if w.ndim != 1 or b.ndim != 1 or w.size == 0 or b.size == 0:
-        raise ValueError("sigma_w2 and sigma_b2 must be non-empty 1-D arrays")
+    w, b = _grid(sigma_w2, sigma_b2)
+    q0 = scalar("q0", q0, 0.0, VALUE_MAX, lo_open=True)
+    if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+        raise TypeError(f"fields must be a sequence of names among {PhaseDiagram.FIELDS}; got {fields!r}")
     unknown = set(fields) - set(PhaseDiagram.FIELDS)
     if unknown:
         raise ValueError(f"fields must be among {PhaseDiagram.FIELDS}; got {sorted(unknown)}")

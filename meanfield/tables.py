@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ def near_bmax(q):
 
 CHECKPOINTS = np.array([16 * 2 ** j for j in range(int(math.log2(K_MAX // 16)) + 1)])
 _MEMORY: dict[str, "Tables"] = {}
+_PHASE: dict = {}
 
 
 @dataclass(frozen=True)
@@ -93,17 +95,38 @@ class Tables:
     near_breaks: np.ndarray  # panel edges as fractions of near_bmax(q)
 
 
+def shipped_dir() -> Path:
+    """Where tables shipped with the package would live (``meanfield/data/tables``, optional)."""
+    return Path(__file__).parent / "data" / "tables"
+
+
+TABLE_ACTIVATIONS = ("tanh", "erf", "hard_tanh", "sigmoid", "softplus", "swish", "gelu", "elu", "sin")
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("MEANFIELD_CACHE", Path.home() / ".cache" / "meanfield"))
 
 
-def _build_1d(act: Activation):
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+N_1D = S1D[1] - S1D[0] + 1
+N_MEHLER = SMEHLER[1] - SMEHLER[0] + 1
+
+
+def _build_1d(act: Activation, bar=_NoBar()):
     idx = np.arange(S1D[0], S1D[1] + 1)
     qs = np.exp(idx * DS)
     out = np.empty((3, len(qs)))
     for j, q in enumerate(qs):
         for i, kind in enumerate(("V", "D", "W")):
             out[i, j] = kernels.one_d(act, kind, float(q))
+        bar.update(1)
     return idx[0] * DS, out
 
 
@@ -117,15 +140,22 @@ def _hermite_coefficients(act: Activation, q: float, kmax: int) -> np.ndarray:
     return _numba_kernels().hermite_projections(f, z, kmax)
 
 
-def _thread_map(fn, items) -> list:
-    """[fn(x) for x in items] on up to 4 threads (the table kernels release the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
+def _thread_map(fn, items, bar=_NoBar()) -> list:
+    """[fn(x) for x in items] on up to 4 threads (the table kernels release the GIL); ``bar``
+    advances by one as each item finishes."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
+    items = list(items)
+    out = [None] * len(items)
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        return list(pool.map(fn, items))
+        futures = {pool.submit(fn, x): i for i, x in enumerate(items)}
+        for f in as_completed(futures):
+            out[futures[f]] = f.result()
+            bar.update(1)
+    return out
 
 
-def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
+def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float, bar=_NoBar()):
     idx = np.arange(SMEHLER[0], SMEHLER[1] + 1)
     qs = np.exp(idx * DSM)
     a = np.zeros((len(qs), K_MAX + 1))
@@ -147,7 +177,7 @@ def _build_mehler(act: Activation, V: np.ndarray, D: np.ndarray, s0_1d: float):
                 return coef, kmax, converged, i1
             kmax = min(4 * kmax, K_MAX)
 
-    rows = _thread_map(row, range(len(qs)))   # (the projections release the GIL)
+    rows = _thread_map(row, range(len(qs)), bar)   # (the projections release the GIL)
     for j, q in enumerate(qs):
         coef, kmax, converged, i1 = rows[j]
         a[j, : kmax + 1] = coef
@@ -205,22 +235,51 @@ def _near_row(act: Activation, q: float):
     return coef, err
 
 
-def _build_near(act: Activation):
+def _build_near(act: Activation, bar=_NoBar()):
     idx = np.arange(SNEAR[0], SNEAR[1] + 1)
     qs = np.exp(idx * DSM)
-    rows = _thread_map(lambda q: _near_row(act, float(q)), qs)
+    rows = _thread_map(lambda q: _near_row(act, float(q)), qs, bar)
     coef = np.array([r[0] for r in rows])
     err = np.array([r[1] for r in rows])
     return idx[0] * DSM, coef, err
 
 
-def build_tables(act: Activation) -> Tables:
-    s0, one = _build_1d(act)
-    sm, a, t0, t1 = _build_mehler(act, one[0], one[1], s0)
-    sn, near, near_err = _build_near(act)
+N_NEAR = SNEAR[1] - SNEAR[0] + 1
+# relative cost of a row in the three stages (measured for tanh and elu; the bar's unit)
+_COST = {"1d": 1, "mehler": 12, "near": 6}
+
+
+def build_tables(act: Activation, progress: bool = False) -> Tables:
+    """Build the tables of ``act`` (seconds to a few minutes; see the module docstring).
+
+    With ``progress`` a tqdm bar on stderr counts the rows of the three stages, weighted by
+    their typical cost, and estimates the time left."""
+    bar = _NoBar()
+    if progress:
+        from tqdm.auto import tqdm
+
+        total = N_1D * _COST["1d"] + N_MEHLER * _COST["mehler"] + N_NEAR * _COST["near"]
+        bar = tqdm(total=total, desc=f"meanfield: tables for {act.name}", unit="", mininterval=1.0,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+    try:
+        s0, one = _build_1d(act, _Weighted(bar, _COST["1d"]))
+        sm, a, t0, t1 = _build_mehler(act, one[0], one[1], s0, _Weighted(bar, _COST["mehler"]))
+        sn, near, near_err = _build_near(act, _Weighted(bar, _COST["near"]))
+    finally:
+        bar.close()
     at_zero = np.array([kernels.one_d(act, kind, 0.0) for kind in ("V", "D", "W")])
     return Tables(s0, one[0], one[1], one[2], sm, a, t0, t1, at_zero, act.odd, sn, near, near_err,
                   near_breaks(act))
+
+
+class _Weighted:
+    """Advance ``bar`` by ``weight`` per row."""
+
+    def __init__(self, bar, weight):
+        self.bar, self.weight = bar, weight
+
+    def update(self, n=1):
+        self.bar.update(n * self.weight)
 
 
 def _key(act: Activation) -> str | None:
@@ -239,29 +298,63 @@ def get_tables(act: Activation) -> Tables:
         return _MEMORY[mem_key]
     path = cache_dir() / f"{key}.npz" if key else None
     tab = None
-    if path is not None and path.exists():
-        try:
-            with np.load(path) as f:
-                tab = Tables(float(f["s0_1d"]), f["V"], f["D"], f["W"], float(f["s0_m"]), f["a"],
-                             f["tail0"], f["tail1"], f["at_zero"], bool(f["odd"]),
-                             float(f["s0_near"]), f["near"], f["near_err"], f["near_breaks"])
-        except Exception:  # a partial or corrupt file is rebuilt, never used
-            tab = None
+    for p in ([path, shipped_dir() / path.name] if path is not None else []):
+        if p.exists():   # the user's cache first, then tables shipped with the package
+            try:
+                tab = _load(p)
+                break
+            except Exception:  # a partial or corrupt file is rebuilt, never used
+                tab = None
     if tab is None:
-        tab = build_tables(act)
+        show = os.environ.get("MEANFIELD_PROGRESS", "1") != "0"
+        if show:
+            where = f"cached in {path}" if path is not None else "kept for this process"
+            print(f"meanfield: building the tables of {act.name!r} once ({where}); "
+                  "about 10-60 s for smooth activations, 1-3 min for kinked ones", file=sys.stderr, flush=True)
+        tab = build_tables(act, progress=show)
         if path is not None:
             _save(path, tab)
     _MEMORY[mem_key] = tab
     return tab
 
 
-def _save(path: Path, tab: Tables) -> None:
+def _load(path: Path) -> Tables:
+    """Tables from an .npz written by :func:`_save` (0-d entries back to Python scalars)."""
+    with np.load(path) as f:
+        vals = {k: f[k] for k in Tables.__dataclass_fields__}
+    for k, v in vals.items():
+        if v.ndim == 0:
+            vals[k] = v.item()
+    return Tables(**vals)
+
+
+def phase_tables(act: Activation):
+    """The tables of ``act`` as the one argument of the compiled phase-diagram kernel
+    (:class:`meanfield._phasekernels.PhaseTables`), built once per process."""
+    from ._phasekernels import PhaseTables
+    from ._solvers import d_limit
+
+    key = _key(act) or f"id{id(act)}"
+    if key not in _PHASE:
+        t = get_tables(act)
+        # dV/dq can fall by decades (sin: e^{-2q}); interpolate its log where it is positive
+        w_log = bool(np.all(t.W >= 0))
+        log_w = np.log(np.maximum(t.W, 1e-300))   # (values that underflowed stay ~0)
+        _PHASE[key] = PhaseTables(
+            s0=t.s0_1d, ds=DS, V=t.V, D=t.D, W=t.W, logW=log_w, w_log=w_log,
+            at_zero=t.at_zero, d_lim=d_limit(act), odd=bool(act.odd),
+            sm0=t.s0_m, dsm=DSM, A=t.a, tail0=t.tail0, tail1=t.tail1, checkpoints=CHECKPOINTS,
+            sn0=t.s0_near, near=t.near, near_err=t.near_err, near_b=NEAR_B, near_breaks=t.near_breaks)
+    return _PHASE[key]
+
+
+def _save(path: Path, tab: Tables, compressed: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
     os.close(fd)
     try:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **{k: getattr(tab, k) for k in Tables.__dataclass_fields__})
+            (np.savez_compressed if compressed else np.savez)(fh, **{k: getattr(tab, k) for k in Tables.__dataclass_fields__})
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -272,3 +365,36 @@ def _numba_kernels():
     from . import _tablekernels
 
     return _tablekernels
+
+
+def main(argv=None) -> None:
+    """``python -m meanfield.tables [--out DIR] [--compressed] [NAME ...]``: build (or take from
+    the cache) the tables of the named built-ins (default: all that use tables) and write them
+    to DIR (default: the cache). ``--out meanfield/data/tables --compressed`` before building a
+    wheel ships them with the package."""
+    import argparse
+    import time
+
+    from .activations import get_activation
+
+    p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    p.add_argument("names", nargs="*", default=list(TABLE_ACTIVATIONS))
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--compressed", action="store_true")
+    a = p.parse_args(argv)
+    for name in a.names:
+        act = get_activation(name)
+        t0 = time.perf_counter()
+        tab = get_tables(act)
+        dt = time.perf_counter() - t0
+        if a.out is not None:
+            a.out.mkdir(parents=True, exist_ok=True)
+            out = a.out / f"{_key(act)}.npz"
+            _save(out, tab, compressed=a.compressed)
+            print(f"{name}: {dt:.1f} s, {out} {out.stat().st_size / 1e6:.1f} MB", flush=True)
+        else:
+            print(f"{name}: {dt:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
