@@ -8,7 +8,8 @@ with an in-place optimiser (:mod:`.optimizers`), through :func:`expressivity.tra
 * ``trainable_layers``: train only these layers (0-based; ``depth`` is the readout), the
   others stay frozen at their random initialisation (Raghu et al. 2017, Sec. 4.1);
 * ``norm="batch_norm"`` (Ioffe & Szegedy 2015) or ``norm="trajectory"`` (Raghu et al. 2017,
-  Sec. 5: the length penalty of :mod:`.regularizer` in place of batch norm);
+  Sec. 5: a learned scale per hidden layer and the length penalty of :mod:`.regularizer` in
+  place of batch norm);
 * the sigma_w2 x depth trainability experiment of Schoenholz et al. (2017) is one call per cell
   (:mod:`.trainability`).
 
@@ -79,7 +80,7 @@ class ClassifierTrainer:
 
     def __init__(self, activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, width=64, seed=0,
                  data="digits", optimizer="rmsprop", lr=1e-3, batch_size=128, trainable_layers=None,
-                 norm=None, reg_strength=0.01, reg_points=64, dtype=np.float32):
+                 norm=None, reg_strength=0.01, reg_points=64, dtype=np.float32, standardize=True):
         self.activation = M.check_activation(activation)
         self.depth = check_nonnegative_int("depth", depth)
         self.width = check_positive_int("width", width)
@@ -88,10 +89,10 @@ class ClassifierTrainer:
             raise ValueError(f"norm must be one of {M.NORMS}, got {norm!r}")
         self.norm = norm
         self.reg_strength = check_positive("reg_strength", reg_strength) if norm == "trajectory" else 0.0
-        self.data = data if isinstance(data, Prepared) else prepare(data, dtype)
+        self.data = data if isinstance(data, Prepared) else prepare(data, dtype, standardize)
         self.rng = as_generator(seed)
         self.params = M.init_params(self.data.input_dim, self.data.n_classes, depth, width, sigma_w2,
-                                    sigma_b2, self.rng, dtype, "batch_norm" if norm == "batch_norm" else None)
+                                    sigma_b2, self.rng, dtype, norm)
         if trainable_layers is None:
             trainable_layers = range(depth + 1)
         self.trainable = sorted({check_nonnegative_int("trainable_layers[i]", l) for l in trainable_layers})
@@ -178,7 +179,7 @@ class ClassifierTrainer:
 def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, width=64, steps=1000,
                      seed=0, *, data="digits", optimizer="rmsprop", lr=1e-3, batch_size=128,
                      trainable_layers=None, norm=None, reg_strength=0.01, dtype=np.float32,
-                     checkpoint=None, checkpoint_every=30.0, threads=1, progress=False) -> TrainedClassifier:
+                     standardize=True, checkpoint=None, checkpoint_every=30.0, threads=1, progress=False) -> TrainedClassifier:
     """Train one deep classifier at the mean-field initialisation; return its accuracies.
 
     Parameters
@@ -194,13 +195,16 @@ def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, 
         Draws the weights, then the batch order.
     data : "digits", expressivity.datasets.Dataset, path, or trained.data.Prepared
         The shipped digits by default; a directory of MNIST IDX files or CIFAR-10 batches.
+    standardize : bool
+        Centre the inputs and scale them to mean square 1 per coordinate (default), or keep
+        the raw pixels in [0, 1] (see :mod:`.data`).
     optimizer : {"sgd", "momentum", "rmsprop", "adam"}
     lr : float
     trainable_layers : sequence of int, optional
         Layers to train (0 .. depth, depth = the readout); the rest stay at initialisation.
     norm : {None, "batch_norm", "trajectory"}
-        Batch norm before every hidden nonlinearity, or Raghu's trajectory regulariser with
-        weight ``reg_strength`` per hidden layer.
+        Batch norm before every hidden nonlinearity, or Raghu's trajectory-regularisation
+        layer there (a learned scale and a length penalty of weight ``reg_strength``).
     dtype : numpy floating dtype
     checkpoint : path, optional
         Resume from / save to this file every ``checkpoint_every`` seconds (removed at the end).
@@ -223,11 +227,12 @@ def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, 
     settings = dict(activation=activation, sigma_w2=sigma_w2, sigma_b2=sigma_b2, depth=depth, width=width,
                     steps=steps, optimizer=optimizer, lr=lr, batch_size=batch_size, norm=norm,
                     trainable_layers=None if trainable_layers is None else list(trainable_layers),
-                    reg_strength=reg_strength, dtype=np.dtype(dtype).name,
+                    reg_strength=reg_strength, dtype=np.dtype(dtype).name, standardize=standardize,
                     data=data if isinstance(data, str) else getattr(data, "name", type(data).__name__))
     with blas_threads(threads):
         tr = ClassifierTrainer(activation, sigma_w2, sigma_b2, depth, width, seed, data, optimizer, lr,
-                               batch_size, trainable_layers, norm, reg_strength, dtype=dtype)
+                               batch_size, trainable_layers, norm, reg_strength, dtype=dtype,
+                               standardize=standardize)
         cp = None if checkpoint is None else tr.checkpoint(checkpoint, checkpoint_every)
         t0 = time.perf_counter()
         hist = run_steps(tr.step, steps, desc=f"{activation} depth {depth}", progress=progress,

@@ -23,7 +23,7 @@ __all__ = ["lengths_during_training"]
 def lengths_during_training(activation="hard_tanh", sigma_w2=16.0, sigma_b2=0.0, depth=6, width=100,
                             steps=2000, record_every=100, seed=0, *, curve="loop", n_points=2000,
                             curve_seed=0, data="digits", optimizer="adam", lr=1e-3, batch_size=128,
-                            dtype=np.float32, threads=1, progress=False) -> dict:
+                            dtype=np.float32, standardize=True, threads=1, progress=False) -> dict:
     """Train one classifier and measure trajectory lengths along the way.
 
     Returns ``{"step": (k,), "length": (k, depth + 1), "test_accuracy": (k,)}``: at steps 0,
@@ -37,7 +37,7 @@ def lengths_during_training(activation="hard_tanh", sigma_w2=16.0, sigma_b2=0.0,
     record_every = check_positive_int("record_every", record_every)
     with blas_threads(threads):
         tr = ClassifierTrainer(activation, sigma_w2, sigma_b2, depth, width, seed, data, optimizer, lr,
-                               batch_size, dtype=dtype)
+                               batch_size, dtype=dtype, standardize=standardize)
         c = data_trajectory(tr.data, curve, n_points, curve_seed)
         marks = sorted(set(range(0, steps, record_every)) | {steps})
         rec_steps, lengths, accs = [], [], []

@@ -9,7 +9,10 @@ included (Schoenholz et al. 2017, Sec. 2; Raghu et al. 2017, Sec. 2). ``params``
 ``depth + 1`` layer dicts ``{"W": (n_in, n_out), "b": (n_out,)}``; with ``norm="batch_norm"``
 each hidden layer also holds ``"gamma"``, ``"beta"`` and computes phi(BN(h^l)) (Ioffe &
 Szegedy 2015; batch statistics in training, population statistics of the training set at
-evaluation, :func:`population_stats`). Loss: the mean softmax cross-entropy.
+evaluation, :func:`population_stats`); with ``norm="trajectory"`` it holds a learned scalar
+``"scale"`` lambda (initially 1) and computes phi(lambda h^l), the trajectory-regularisation
+layer of Raghu et al. 2017, Sec. 5 (its loss term: :mod:`.regularizer`). Loss: the mean
+softmax cross-entropy.
 """
 from __future__ import annotations
 
@@ -49,6 +52,9 @@ def init_params(input_dim, n_classes, depth, width, sigma_w2, sigma_b2, seed=0, 
     if norm == "batch_norm":
         for layer in params[:-1]:
             layer.update(nn.batch_norm_init(width, dtype))
+    elif norm == "trajectory":
+        for layer in params[:-1]:
+            layer["scale"] = np.ones((), dtype)
     return params
 
 
@@ -61,13 +67,15 @@ def _hidden(layer, z, activation, stats=None):
         else:
             h = nn.batch_norm(h, layer["gamma"], layer["beta"], mean=stats[0], var=stats[1])
         return nn.get_activation(activation)(h)
+    if "scale" in layer:
+        return nn.get_activation(activation)((z @ layer["W"] + layer["b"]) * layer["scale"])
     return nn.dense_apply(layer, z, activation)
 
 
 def forward(params, x, activation="tanh", stats=None):
     """Logits of the rows of ``x`` (plain or traced arrays). ``stats``: per hidden layer
     (mean, var) for batch norm at evaluation (None: batch statistics)."""
-    if params[:-1] and "gamma" not in params[0] and activation in FUSED:
+    if params[:-1] and len(params[0]) == 2 and activation in FUSED:
         z = hidden_stack(params[:-1], x, activation)     # one recorded operation for all layers
     else:
         z = x
@@ -123,7 +131,8 @@ def hidden_network(params, activation="tanh", stats=None):
     exact forward-mode measures of :mod:`expressivity.propagate` on trained weights.
 
     Batch norm with population ``stats`` is an affine map of h, folded into W and b:
-    W' = W s, b' = (b - mean) s + beta with s = gamma / sqrt(var + eps).
+    W' = W s, b' = (b - mean) s + beta with s = gamma / sqrt(var + eps); so is the
+    trajectory layer's scale lambda: W' = lambda W, b' = lambda b.
     """
     from ..activations import get_activation
     from ..networks import RandomNetwork
@@ -132,6 +141,9 @@ def hidden_network(params, activation="tanh", stats=None):
     for l, layer in enumerate(params[:-1]):
         W = np.asarray(layer["W"], np.float64)
         b = np.asarray(layer["b"], np.float64)
+        if "scale" in layer:
+            s = float(layer["scale"])
+            W, b = W * s, b * s
         if "gamma" in layer:
             if stats is None:
                 raise ValueError("a batch-norm network needs its population stats to be a fixed map")

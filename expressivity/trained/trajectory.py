@@ -50,13 +50,14 @@ def data_trajectory(data, kind="loop", n_points=400, seed=0, split="test") -> Cu
     return interpolate(x[picks], n_points, closed=True)
 
 
-def layer_lengths(params, curve: Curve, activation="tanh", stats=None) -> np.ndarray:
+def layer_lengths(params, curve: Curve, activation="tanh", stats=None, post_activation=True) -> np.ndarray:
     """Exact lengths l(z^(d)) = integral ||dz^(d)/dt|| dt of ``curve`` at the input (d = 0)
-    and after every hidden layer d = 1..depth (post-activation), shape (depth + 1,).
+    and after every hidden layer d = 1..depth, shape (depth + 1,): post-activation z^(d) (as
+    Raghu et al.) or, with ``post_activation=False``, the pre-activations h^(d).
 
     ``params`` are the classifier's (:mod:`.model`); ``stats`` the population statistics of
-    its batch-norm layers, if any (folded into an affine map)."""
+    its batch-norm layers, if any (folded into an affine map, as is a trajectory layer's scale)."""
     net = hidden_network(params, activation, stats)
-    m = propagate_curve(net, curve, post_activation=True)
+    m = propagate_curve(net, curve, post_activation=post_activation)
     widths = np.array([curve.dim] + list(net.widths), np.float64)
     return m.euclidean_length * np.sqrt(widths)

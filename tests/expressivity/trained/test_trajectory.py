@@ -50,21 +50,28 @@ def test_layer_lengths_against_dense_polyline(act, rtol):
 
 @pytest.mark.parametrize("act", ["tanh", "hard_tanh", "relu"])
 def test_regulariser_lengths_equal_forward_mode_module(act):
-    """traced_lengths (autodiff ops) == layer_lengths (expressivity.propagate) per layer."""
-    p = M.init_params(64, 10, 4, 20, 3.0, 0.05, seed=4, dtype=np.float64)
+    """traced_lengths (autodiff ops) == layer_lengths (expressivity.propagate) of the
+    pre-activations per layer, also with trajectory-layer scales lambda != 1 (the length of
+    h^(d) is taken before the scale: the folded network's h^(d) is lambda_d h^(d))."""
+    p = M.init_params(64, 10, 4, 20, 3.0, 0.05, seed=4, dtype=np.float64, norm="trajectory")
+    lam = [0.5, 1.5, 0.8, 1.2]
+    for layer, s in zip(p[:-1], lam):
+        layer["scale"][...] = s
     c = data_trajectory(D, "loop", 128, seed=0)
-    np.testing.assert_allclose([float(v) for v in traced_lengths(p, c, act)],
-                               layer_lengths(p, c, act)[1:], rtol=1e-10)
+    np.testing.assert_allclose([float(v) * s for v, s in zip(traced_lengths(p, c, act), lam)],
+                               layer_lengths(p, c, act, post_activation=False)[1:], rtol=1e-10)
 
 
 def test_penalty_value_and_gradient():
-    """At the original lengths the penalty is strength x depth; its gradient w.r.t. the
-    weights matches central finite differences (float64, tanh)."""
-    p = M.init_params(64, 10, 2, 6, 2.0, 0.05, seed=5, dtype=np.float64)
+    """At the original lengths (lambda = 1) the penalty is strength x depth; its gradient
+    w.r.t. the weights and scales matches central finite differences (float64, tanh)."""
+    p = M.init_params(64, 10, 2, 6, 2.0, 0.05, seed=5, dtype=np.float64, norm="trajectory")
     c = data_trajectory(D, "loop", 32, seed=1)
     orig = [float(v) for v in traced_lengths(p, c, "tanh")]
     assert np.isclose(trajectory_penalty(p, c, orig, 0.01, "tanh"), 0.02, rtol=1e-12)
+    p[0]["scale"][...] = 0.7
     check_grads(lambda p: trajectory_penalty(p, c, orig, 0.01, "tanh"), (p,), rtol=1e-6)
+    check_grads(lambda p: M.cross_entropy(M.forward(p, D.x_train[:9], "tanh"), D.y_train[:9]), (p,), rtol=1e-6)
 
 
 def test_lengths_during_training_start_at_the_initial_network():
