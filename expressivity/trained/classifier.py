@@ -246,11 +246,27 @@ def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, 
                              hist.interrupted, stats, settings)
 
 
-def accuracy_cell(seed=0, **kwargs) -> dict:
+def checkpoint_path(checkpoint_dir, **settings):
+    """A checkpoint file in ``checkpoint_dir`` named by a hash of the run's ``settings`` (one
+    file per distinct run), or None without a directory."""
+    if checkpoint_dir is None:
+        return None
+    import hashlib
+    import json
+    from pathlib import Path
+
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=repr).encode()).hexdigest()[:20]
+    return Path(checkpoint_dir) / f"{key}.ckpt"
+
+
+def accuracy_cell(seed=0, checkpoint_dir=None, **kwargs) -> dict:
     """Sweep cell: :func:`train_classifier` (``seed`` and ``kwargs``), its accuracies, final
-    loss (mean of the last 10 % of steps), loss curve, skipped steps and seconds. Raises
-    KeyboardInterrupt if the run was interrupted (so the cell is not stored)."""
-    r = train_classifier(seed=seed, **kwargs)
+    loss (mean of the last 10 % of steps), loss curve, skipped steps and seconds. With a
+    ``checkpoint_dir`` the run checkpoints there every 20 s (:func:`checkpoint_path`), so an
+    interrupted figure resumes mid-run. Raises KeyboardInterrupt if the run was interrupted
+    (so the cell is not stored)."""
+    path = checkpoint_path(checkpoint_dir, seed=seed, **kwargs)
+    r = train_classifier(seed=seed, checkpoint=path, checkpoint_every=20.0, **kwargs)
     if r.interrupted:
         raise KeyboardInterrupt("training interrupted")
     loss = r.train_loss

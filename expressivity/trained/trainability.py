@@ -10,6 +10,8 @@ sigma_b2 = 0.05). :func:`agreement` scores a measured grid against that line.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .. import sweep
@@ -30,12 +32,15 @@ def trainability_cell(depth, sigma_w2, seed, **kwargs) -> dict:
 def trainability_grid(depths, sigma_w2s, seeds=1, cache_dir=None, *, executor=None, progress=False,
                       name="trainability", **fixed):
     """Run :func:`trainability_cell` over ``depths`` x ``sigma_w2s`` x ``seeds`` as one sweep
-    (stored under ``<cache_dir>/<name>``; None: a temporary store). Cells are submitted deepest
+    (stored under ``<cache_dir>/<name>``, with mid-run checkpoints in its ``checkpoints``
+    folder; None: a temporary store, no checkpoints). Cells are submitted deepest
     first (the longest first, so a pool of workers ends together); the result is returned with
     ``depth`` ascending: a :class:`~expressivity.sweep.LabelledArray` with dims
     (depth, sigma_w2, seed)."""
     desc = sorted({int(d) for d in depths}, reverse=True)
     grid = sweep.Grid(depth=desc, sigma_w2=[float(w) for w in sigma_w2s], seeds=seeds)
+    if cache_dir is not None and "checkpoint_dir" not in fixed:   # long cells resume mid-run
+        fixed["checkpoint_dir"] = str(Path(cache_dir) / name / "checkpoints")
     res = sweep.ensemble(name, trainability_cell, grid, cache_dir, fixed=fixed, executor=executor,
                          progress=progress)
     order = np.argsort(res.coords["depth"])

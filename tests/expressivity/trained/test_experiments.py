@@ -74,3 +74,5 @@ def test_trainability_grid_is_the_cells_in_depth_order(tmp_path):
             assert res["final_loss"][i, j, 0] == want["final_loss"]
     again = trainability_grid([1, 3], [1.0, 2.0], 1, tmp_path, executor="inprocess", **kw)
     np.testing.assert_array_equal(again["test_accuracy"], res["test_accuracy"])
+    ckpts = tmp_path / "trainability" / "checkpoints"   # mid-run checkpoints: removed when done
+    assert not ckpts.exists() or not list(ckpts.glob("*.ckpt"))
