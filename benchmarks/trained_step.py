@@ -1,6 +1,6 @@
 """One training step of a deep tanh classifier on expressivity.autodiff vs hand-written numpy.
 
-Depth 100, width 64, tanh, 8 x 8 digits (64 inputs, 10 classes), batch 32 (the trainability
+Depth 100, width 64, tanh, 8 x 8 digits (64 inputs, 10 classes), batch 16 (the trainability
 grid's setting) and 128, float32, SGD, one BLAS thread. Both steps draw the same batch, run a
 forward and backward pass, check the gradient is finite (the trainer's guard against
 exploding gradients) and apply the same in-place SGD update; the engine's step is
@@ -74,7 +74,7 @@ def make_numpy_step(tr):
 
 def check_same_gradients():
     """Sanity: loss and gradients of both implementations agree (float32 accuracy)."""
-    tr = ClassifierTrainer("tanh", 1.76, 0.05, DEPTH, WIDTH, seed=1, optimizer="sgd", lr=1e-3, batch_size=32)
+    tr = ClassifierTrainer("tanh", 1.76, 0.05, DEPTH, WIDTH, seed=1, optimizer="sgd", lr=1e-3, batch_size=16)
     x, y = tr._batch()
     v1, g1 = tr._vg(tr.tparams, x, y)
     v2, g2 = numpy_loss_and_grads(tr.params, x, y)
@@ -86,7 +86,7 @@ def check_same_gradients():
 
 def main():
     check_same_gradients()
-    for batch in (32, 128):
+    for batch in (16, 128):
         te = ClassifierTrainer("tanh", 1.76, 0.05, DEPTH, WIDTH, seed=0, optimizer="sgd", lr=1e-3,
                                batch_size=batch)
         tn = ClassifierTrainer("tanh", 1.76, 0.05, DEPTH, WIDTH, seed=0, optimizer="sgd", lr=1e-3,
