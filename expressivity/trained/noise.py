@@ -58,7 +58,8 @@ def noise_cell(seed, *, layers, scales, draws=5, **kwargs) -> dict:
         raise KeyboardInterrupt("training interrupted")
     from .data import prepare
 
-    d = prepare(kwargs.get("data", "digits"), kwargs.get("dtype", np.float32))
+    # the test set exactly as the classifier saw it (same data, dtype and standardisation)
+    d = prepare(kwargs.get("data", "digits"), kwargs.get("dtype", np.float32), kwargs.get("standardize", True))
     acc = perturbed_accuracy(r.params, d.x_test, d.y_test, layers, scales, r.settings["activation"],
                              r.stats, draws, seed=int(seed) + 10_000)
     return {"accuracy": acc, "test_accuracy": r.test_accuracy}

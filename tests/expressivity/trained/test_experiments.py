@@ -39,8 +39,10 @@ def test_noise_zero_is_clean_large_noise_is_chance_params_restored():
     assert acc[0, 1] < 0.4
     for a, b in zip(r.params, before):
         np.testing.assert_array_equal(a["W"], b)
-    out = noise_cell(0, layers="[0, 1]", scales="[0.0]", draws=1, depth=1, width=8, steps=3)
-    assert out["accuracy"].shape == (2, 1) and np.all(out["accuracy"] == out["test_accuracy"])
+    for std in (True, False):   # the cell evaluates on the inputs the net was trained on
+        out = noise_cell(0, layers="[0, 1]", scales="[0.0]", draws=1, depth=1, width=8, steps=30,
+                         optimizer="adam", lr=1e-2, standardize=std)
+        assert out["accuracy"].shape == (2, 1) and np.all(out["accuracy"] == out["test_accuracy"])
     with pytest.raises(ValueError, match="scales"):
         perturbed_accuracy(r.params, d.x_test, d.y_test, [0], [-1.0])
 
