@@ -27,7 +27,7 @@ import numpy as np
 
 from expressivity.autodiff import value_and_grad
 
-from ..checks import as_generator, check_nonnegative_int, check_positive, check_positive_int
+from ..checks import as_generator, check_in_range, check_nonnegative_int, check_positive, check_positive_int
 from ..training import Checkpoint, blas_threads, run_steps
 from . import model as M
 from .data import Prepared, prepare
@@ -80,7 +80,8 @@ class ClassifierTrainer:
 
     def __init__(self, activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, width=64, seed=0,
                  data="digits", optimizer="rmsprop", lr=1e-3, batch_size=128, trainable_layers=None,
-                 norm=None, reg_strength=0.01, reg_points=64, dtype=np.float32, standardize=True):
+                 norm=None, reg_strength=0.01, reg_points=64, dtype=np.float32, standardize=True,
+                 steps=None, lr_decay=0.0):
         self.activation = M.check_activation(activation)
         self.depth = check_nonnegative_int("depth", depth)
         self.width = check_positive_int("width", width)
@@ -103,6 +104,11 @@ class ClassifierTrainer:
         self._keys = [list(self.params[l]) for l in self.trainable]
         self.tparams = [self.params[l][k] for l, keys in zip(self.trainable, self._keys) for k in keys]
         self.opt = make_optimizer(optimizer, self.tparams, lr)
+        self.lr = float(lr)
+        self.lr_decay = check_in_range("lr_decay", lr_decay, 0.0, 1.0)
+        self.steps = None if steps is None else check_nonnegative_int("steps", steps)
+        if self.lr_decay > 0 and self.steps is None:
+            raise ValueError("lr_decay > 0 needs the number of steps (steps=...)")
         self.curve = self.original = None
         if norm == "trajectory":
             self.curve = data_trajectory(self.data, "loop", check_positive_int("reg_points", reg_points, 3),
@@ -136,7 +142,17 @@ class ClassifierTrainer:
         self.pos += b
         return self.data.x_train[idx], self.data.y_train[idx]
 
+    def lr_at(self, i) -> float:
+        """The learning rate of step i: constant, then (with ``lr_decay`` = f > 0) falling
+        linearly over the last f * steps steps, to lr / (f * steps) at the last one."""
+        if not self.lr_decay or i is None:
+            return self.lr
+        tail = self.lr_decay * self.steps
+        left = self.steps - i
+        return self.lr * min(1.0, left / tail) if tail > 0 else self.lr
+
     def step(self, i=None):
+        self.opt.lr = self.lr_at(i)
         x, y = self._batch()
         val, g = self._vg(self.tparams, x, y)
         val = float(val)
@@ -179,7 +195,7 @@ class ClassifierTrainer:
 def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, width=64, steps=1000,
                      seed=0, *, data="digits", optimizer="rmsprop", lr=1e-3, batch_size=128,
                      trainable_layers=None, norm=None, reg_strength=0.01, dtype=np.float32,
-                     standardize=True, checkpoint=None, checkpoint_every=30.0, threads=1, progress=False) -> TrainedClassifier:
+                     standardize=True, lr_decay=0.0, checkpoint=None, checkpoint_every=30.0, threads=1, progress=False) -> TrainedClassifier:
     """Train one deep classifier at the mean-field initialisation; return its accuracies.
 
     Parameters
@@ -200,6 +216,9 @@ def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, 
         the raw pixels in [0, 1] (see :mod:`.data`).
     optimizer : {"sgd", "momentum", "rmsprop", "adam"}
     lr : float
+    lr_decay : float in [0, 1]
+        Fraction of the final steps over which the learning rate falls linearly towards 0
+        (0: constant, the default). Damps the step-to-step noise of the final parameters.
     trainable_layers : sequence of int, optional
         Layers to train (0 .. depth, depth = the readout); the rest stay at initialisation.
     norm : {None, "batch_norm", "trajectory"}
@@ -228,11 +247,12 @@ def train_classifier(activation="tanh", sigma_w2=1.76, sigma_b2=0.05, depth=10, 
                     steps=steps, optimizer=optimizer, lr=lr, batch_size=batch_size, norm=norm,
                     trainable_layers=None if trainable_layers is None else list(trainable_layers),
                     reg_strength=reg_strength, dtype=np.dtype(dtype).name, standardize=standardize,
+                    lr_decay=lr_decay,
                     data=data if isinstance(data, str) else getattr(data, "name", type(data).__name__))
     with blas_threads(threads):
         tr = ClassifierTrainer(activation, sigma_w2, sigma_b2, depth, width, seed, data, optimizer, lr,
                                batch_size, trainable_layers, norm, reg_strength, dtype=dtype,
-                               standardize=standardize)
+                               standardize=standardize, steps=steps, lr_decay=lr_decay)
         cp = None if checkpoint is None else tr.checkpoint(checkpoint, checkpoint_every)
         t0 = time.perf_counter()
         hist = run_steps(tr.step, steps, desc=f"{activation} depth {depth}", progress=progress,

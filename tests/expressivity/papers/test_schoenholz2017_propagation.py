@@ -52,7 +52,7 @@ def test_trainability_heat_map_and_agreement_are_the_cells():
                              executor="inprocess")
     try:
         acc = np.array([[trainability_cell(d, w, 0, activation="tanh", sigma_b2=0.05, width=6, steps=3,
-                                           optimizer="sgd", lr=1e-3, batch_size=16)["test_accuracy"]
+                                           optimizer="sgd", lr=1e-3, batch_size=16, lr_decay=0.3)["test_accuracy"]
                          for w in ws] for d in depths])
         np.testing.assert_array_equal(fig.axes[0].collections[0].get_array().reshape(2, 2), acc)
         line = [l for l in fig.axes[0].lines if l.get_linestyle() == "--"][0]

@@ -127,3 +127,22 @@ def test_bad_arguments_are_named():
         trained.train_classifier(depth=2, width=4, steps=1, norm="layer")
     with pytest.raises(ValueError, match="lr"):
         trained.train_classifier(depth=2, width=4, steps=1, lr=0.0)
+
+
+def test_learning_rate_decay_schedule_and_sgd_step():
+    """lr_decay = 0.25 of 8 steps: lr, lr, lr, lr, lr, lr, lr/2 ... (linear over the last 2);
+    the applied SGD step equals lr_at(i) x gradient (one step written out)."""
+    tr = C.ClassifierTrainer("tanh", 1.0, 0.0, 1, 4, seed=0, optimizer="sgd", lr=0.1, steps=8, lr_decay=0.25)
+    assert [tr.lr_at(i) for i in range(8)] == [0.1] * 6 + [0.1, 0.05]
+    tr6 = C.ClassifierTrainer("tanh", 1.0, 0.0, 1, 4, seed=0, optimizer="sgd", lr=0.1, steps=8, lr_decay=0.5)
+    w0 = tr6.params[0]["W"].copy()
+    state = tr6.rng.bit_generator.state
+    x, y = tr6._batch()
+    _, g = tr6._vg(tr6.tparams, x, y)
+    tr6.rng.bit_generator.state, tr6.perm, tr6.pos = state, np.zeros(0, np.int64), 0
+    tr6.step(7)
+    np.testing.assert_allclose(tr6.params[0]["W"], w0 - 0.1 * (1 / 4) * g[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="steps"):
+        C.ClassifierTrainer("tanh", 1.0, 0.0, 1, 4, lr_decay=0.5)
+    with pytest.raises(ValueError, match="lr_decay"):
+        trained.train_classifier(depth=1, width=4, steps=2, lr_decay=2.0)
