@@ -16,6 +16,8 @@ norm (Sec. 5). Notebook: ``notebooks/raghu2017_trained.ipynb``.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 import meanfield as mf
@@ -27,8 +29,6 @@ from ..networks import as_generator, random_network
 from ..propagate import propagate_curve
 from ..regions import dichotomies, walk_arc
 from . import FigureJob
-
-import json
 
 _COLORS = ("tab:blue", "tab:green", "tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink",
            "tab:gray", "tab:olive", "tab:cyan")
