@@ -334,3 +334,123 @@ def mlp_apply(params, x, activation="relu", final_activation=None):
         else:
             h = dense_apply(layer, h, "linear" if final_activation is None else final_activation)
     return h
+
+
+# ---- batch normalisation ----------------------------------------------------------------------
+# Ioffe & Szegedy (2015): for a batch of rows x (n, N), per feature j
+#
+#     mu_j = mean_i x_ij,  s2_j = mean_i (x_ij - mu_j)^2,  xhat = (x - mu) / sqrt(s2 + eps),
+#     y = gamma xhat + beta.
+#
+# One recorded operation with a hand-written VJP (the cotangents of x, gamma and beta share
+# xhat): with gh = g gamma,
+#
+#     dx = (gh - mean_i gh - xhat mean_i(gh xhat)) / sqrt(s2 + eps),
+#     dgamma = sum_i g xhat,   dbeta = sum_i g.
+#
+# The VJP is written with the engine's primitives, so the layer is differentiable again.
+# At evaluation, ``batch_norm(x, gamma, beta, mean=..., var=...)`` normalises with given
+# (population) statistics instead of the batch's own: a plain affine map of x.
+
+def batch_norm_init(n, dtype=np.float64):
+    """Parameters ``{"gamma": ones(n), "beta": zeros(n)}`` of a batch-norm layer on n features."""
+    n = check_positive_int("n", n)
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
+    return {"gamma": np.ones(n, dtype), "beta": np.zeros(n, dtype)}
+
+
+def batch_moments(x):
+    """Per-feature batch mean and (biased) variance of the rows of a plain 2-D array ``x``."""
+    x = getval(x)
+    mu = x.mean(axis=0)
+    xc = x - mu
+    return mu, np.einsum("ij,ij->j", xc, xc) / x.shape[0]
+
+
+def _bn_xhat(x, eps):
+    mu = x.mean(axis=0)
+    xc = x - mu
+    inv = 1.0 / np.sqrt(np.einsum("ij,ij->j", xc, xc) / x.shape[0] + eps)
+    xc *= inv
+    return xc, inv
+
+
+def _bn_fun(x, gamma, beta, eps):
+    y, _ = _bn_xhat(x, eps)
+    y *= gamma
+    y += beta
+    return y
+
+
+def _bn_vjp(g, ans, argnums, x, gamma, beta, eps):
+    nd = np.ndarray
+    if g.__class__ is nd and x.__class__ is nd and gamma.__class__ is nd:
+        # first-order fast path (all plain arrays)
+        xhat, inv = _bn_xhat(x, eps)
+        out = []
+        for i in argnums:
+            if i == 0:
+                gh = g * gamma
+                gx = gh - gh.mean(axis=0)
+                gx -= xhat * (np.einsum("ij,ij->j", gh, xhat) / x.shape[0])
+                gx *= inv
+                out.append(gx)
+            elif i == 1:
+                out.append(np.einsum("ij,ij->j", g, xhat))
+            else:
+                out.append(g.sum(axis=0))
+        return out
+    mu = anp.mean(x, axis=0)
+    xc = x - mu
+    inv = 1.0 / anp.sqrt(anp.mean(xc * xc, axis=0) + eps)
+    xhat = xc * inv
+    out = []
+    for i in argnums:
+        if i == 0:
+            gh = g * gamma
+            out.append(inv * (gh - anp.mean(gh, axis=0) - xhat * anp.mean(gh * xhat, axis=0)))
+        elif i == 1:
+            out.append(anp.sum(g * xhat, axis=0))
+        else:
+            out.append(anp.sum(g, axis=0))
+    return out
+
+
+_batch_norm = primitive(_bn_fun, "batch_norm", vjp_table=FusedVJP(_bn_vjp))
+
+
+def batch_norm(x, gamma, beta, eps=1e-5, mean=None, var=None):
+    """Batch normalisation of the rows of ``x`` (n, N): ``gamma (x - mu)/sqrt(s2 + eps) + beta``.
+
+    With ``mean`` and ``var`` None (training) mu and s2 are the batch's own per-feature mean
+    and biased variance, and gradients flow through them (Ioffe & Szegedy 2015, Alg. 1; one
+    recorded operation with a hand-written, again differentiable VJP). With both given
+    (evaluation: population statistics, e.g. :func:`batch_moments` of the training set) the
+    layer is the affine map ``gamma (x - mean)/sqrt(var + eps) + beta``.
+
+    Raises
+    ------
+    ValueError
+        ``x`` not 2-D, fewer than 2 rows in training mode, shapes of ``gamma``/``beta``
+        other than (N,), ``eps`` not > 0, or only one of ``mean``/``var`` given.
+    """
+    shape = np.shape(getval(x))
+    if len(shape) != 2:
+        raise ValueError(f"x must be a 2-D batch (n, N), got shape {shape}")
+    for name, p in (("gamma", gamma), ("beta", beta)):
+        if np.shape(getval(p)) != (shape[1],):
+            raise ValueError(f"{name} must have shape ({shape[1]},), got {np.shape(getval(p))}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
+        raise ValueError(f"eps must be a number > 0, got {eps!r}")
+    if (mean is None) != (var is None):
+        raise ValueError("give both mean and var (evaluation) or neither (batch statistics)")
+    if mean is None:
+        if shape[0] < 2:
+            raise ValueError(f"batch statistics need at least 2 rows, got {shape[0]}")
+        return _batch_norm(x, gamma, beta, eps=float(eps))
+    scale = gamma / anp.sqrt(var + eps)
+    return (x - mean) * scale + beta
+
+
+__all__ += ["batch_norm", "batch_norm_init", "batch_moments"]

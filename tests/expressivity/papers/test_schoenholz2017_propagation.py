@@ -40,3 +40,41 @@ def test_xi_c_peaks_at_the_critical_line():
         assert abs(fig.axes[0].lines[2].get_xdata()[0] - wc) < 1e-9  # the critical marker
     finally:
         plt.close(fig)
+
+
+def test_trainability_heat_map_and_agreement_are_the_cells():
+    """Oracle: trainability_cell called directly for every (depth, sigma_w2); the heat map
+    holds their test accuracies and the title's agreement is the hand count against 6 xi_c."""
+    from expressivity.trained.trainability import theory_depth, trainability_cell
+
+    depths, ws = (2, 40), (1.0, 1.76)
+    fig = P.fig_trainability(depths=depths, sigma_w2s=ws, width=6, steps=3, threshold=0.11, n_line=5,
+                             executor="inprocess")
+    try:
+        acc = np.array([[trainability_cell(d, w, 0, activation="tanh", sigma_b2=0.05, width=6, steps=3,
+                                           optimizer="sgd", lr=1e-3, batch_size=16, lr_decay=0.3)["test_accuracy"]
+                         for w in ws] for d in depths])
+        np.testing.assert_array_equal(fig.axes[0].collections[0].get_array().reshape(2, 2), acc)
+        line = [l for l in fig.axes[0].lines if l.get_linestyle() == "--"][0]
+        np.testing.assert_allclose(line.get_ydata(), theory_depth(line.get_xdata()), rtol=1e-12)
+        pred = np.array(depths)[:, None] < theory_depth(np.array(ws))[None, :]
+        frac = np.mean((acc >= 0.11) == pred)
+        assert f"in {100 * frac:.0f} % of cells" in fig.axes[0].get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_trainability_curves_figure_holds_the_runs():
+    """Oracle: accuracy_cell called directly; the dots are each seed's test accuracy."""
+    from expressivity.trained.classifier import accuracy_cell
+
+    fig = P.fig_trainability_curves(sigma_w2s=(1.0, 3.0), depth=2, seeds=(0, 1), steps=3, width=6,
+                                    executor="inprocess")
+    try:
+        dots = [l for l in fig.axes[1].lines if l.get_marker() == "o"]
+        kw = dict(P.TRAINABILITY, steps=3, width=6, depth=2)
+        for i, w in enumerate((1.0, 3.0)):
+            want = [accuracy_cell(s, **dict(kw, sigma_w2=w))["test_accuracy"] for s in (0, 1)]
+            np.testing.assert_array_equal(dots[i].get_ydata(), want)
+    finally:
+        plt.close(fig)
