@@ -6,9 +6,9 @@ use what an earlier one defined, as a reader would type them), in a temporary wo
 directory, with ``EXPRESSIVITY_QUICK=1`` (figures in quick settings), the Agg backend and one
 BLAS thread. A block whose first line starts with ``# not run by the tests`` (say why after a
 colon: ``# not run by the tests: needs a dask cluster``) is skipped, and so is a block that
-connects to a cluster address (``tcp://``), which no test machine has, and so are the few
-blocks of :data:`NOT_YET_MARKED`. The README is edited by many hands: blocks are found by
-their fences, not by their position, and a failure names the README line of the block.
+connects to a cluster address (``tcp://``), which no test machine has. The README is edited
+by many hands: blocks are found by their fences, not by their position, and a failure names
+the README line of the block.
 """
 from __future__ import annotations
 
@@ -45,15 +45,6 @@ def _blocks(text: str):
     return out
 
 
-#: Blocks not to run as written, found by a line they contain, until the README marks them
-#: (``# not run by the tests: ...``), shrinks or completes them. Remove an entry then.
-NOT_YET_MARKED = {
-    "for x, y in batches:": "illustrative: batches, d_loss, g_loss, G and D are never defined",
-    '"runs/tanh_pd", tile=(512, 512)': ("a 4096 x 4096 diagram: ~35 CPU-seconds and 0.64 GB of tiles "
-                                        "(showcase_sweep_tiled runs the same code, smaller, in the registry test)"),
-}
-
-
 def skip_reason(code: str) -> str | None:
     """Why a block is not run, or None."""
     first = next((line.strip() for line in code.splitlines() if line.strip()), "")
@@ -61,9 +52,6 @@ def skip_reason(code: str) -> str | None:
         return first[len(SKIP_MARK):].lstrip(" :") or "marked in the README"
     if "tcp://" in code:
         return "connects to a cluster address (tcp://): needs a cluster"
-    for line, reason in NOT_YET_MARKED.items():
-        if line in code:
-            return reason
     return None
 
 
