@@ -408,6 +408,20 @@ class _InProcess:
         pass
 
 
+def _drain(done: queue.SimpleQueue, timeout: float) -> list:
+    """The futures put on ``done`` by their callbacks: wait up to ``timeout`` for the first,
+    then take every one already there."""
+    try:
+        futs = [done.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            futs.append(done.get_nowait())
+        except queue.Empty:
+            return futs
+
+
 class _Futures:
     """Any concurrent.futures.Executor. Completions arrive through done-callbacks on a queue
     (no ``wait`` over every pending future, and a future that is cancelled but never
@@ -433,15 +447,9 @@ class _Futures:
         return fut
 
     def poll(self, timeout: float):
-        try:
-            futs = [self.done.get(timeout=timeout)]
-        except queue.Empty:
+        futs = _drain(self.done, timeout)
+        if not futs:
             return []
-        while True:
-            try:
-                futs.append(self.done.get_nowait())
-            except queue.Empty:
-                break
         return [(f, *self._outcome(f)) for f in futs]
 
     @staticmethod
@@ -483,15 +491,9 @@ class _Dask:
         return fut
 
     def poll(self, timeout: float):
-        try:
-            futs = [self.done.get(timeout=timeout)]
-        except queue.Empty:
+        futs = _drain(self.done, timeout)
+        if not futs:
             return []
-        while True:
-            try:
-                futs.append(self.done.get_nowait())
-            except queue.Empty:
-                break
         out = []
         finished = [f for f in futs if f.status == "finished"]
         if finished:  # one round trip for all of them
