@@ -37,3 +37,14 @@ def test_estimator_runs_resume(tmp_path, monkeypatch):
     monkeypatch.setattr(experiments, "train_vae", no_train)
     again, _ = paper.estimator_runs(**kw)
     np.testing.assert_array_equal(again["test_elbo"], res["test_elbo"])
+
+
+def test_budget_lookup_and_full_budgets():
+    """Oracle: hand-picked curve values at the evaluation steps nearest to each budget; the full
+    figure's budgets are evaluation steps (multiples of eval_every) and end at the run's length."""
+    steps_ = np.array([100, 200, 300, 400])
+    curves = np.array([[5.0, 4.0, 3.0, 2.0], [6.0, 5.0, 4.0, 3.0]])
+    np.testing.assert_array_equal(paper._at(steps_, curves, 300), [3.0, 4.0])
+    np.testing.assert_array_equal(paper._at(steps_, curves, 260), [3.0, 4.0])
+    full = get_job("jang2017_gumbel_estimators").kwargs(quick=False)
+    assert all(b % full["eval_every"] == 0 for b in full["budgets"]) and max(full["budgets"]) == full["steps"]
