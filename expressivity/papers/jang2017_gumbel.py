@@ -109,60 +109,65 @@ def _at(steps_, curve, budget):
     return curve[..., int(np.argmin(np.abs(np.asarray(steps_) - budget)))]
 
 
-def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
+def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lrs=(1e-3,), anneal_rate=2e-4,
                       anneal_every=500, eval_every=250, n_vars=8, n_classes=8, budgets=(250, 500, 1000, 3000),
                       cache_dir=None, progress=True, executor=None):
-    """Left: test -ELBO over training (mean and range over seeds, log step axis) per estimator;
-    middle: the score function's excess -ELBO over Gumbel-Softmax at equal steps, seed by seed;
-    right: the table of test -ELBO after each step budget in ``budgets`` (one posterior sample
-    per test digit at the intermediate budgets, 10 at the end) next to the published -ELBO."""
+    """One row per Adam learning rate in ``lrs``. Left: test -ELBO over training (mean and range
+    over seeds, log step axis) per estimator; middle: the score function's excess -ELBO over
+    Gumbel-Softmax at equal steps, seed by seed (same seed: same initial parameters and
+    batches); right: the table of test -ELBO after each step budget in ``budgets`` (one
+    posterior sample per test digit at the intermediate budgets, 10 at the end) next to the
+    published -ELBO."""
     plt = pyplot()
-    res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
-                               n_vars, n_classes, cache_dir, progress, executor)
-    fig, (ax, axd, axt) = plt.subplots(1, 3, figsize=(16.5, 4.4), gridspec_kw=dict(width_ratios=[1, 0.8, 1.6]))
+    lrs = tuple(float(v) for v in np.atleast_1d(lrs))
+    fig, axes = plt.subplots(len(lrs), 3, figsize=(16.5, 4.4 * len(lrs)), squeeze=False,
+                             gridspec_kw=dict(width_ratios=[1, 0.8, 1.6]))
     budgets = sorted({int(b) for b in budgets if b < steps} | {int(steps)})
-    table, curves_of = [], {}
-    for e in estimators:
-        idx = [k for k, r in enumerate(rows) if r["estimator"] == e]
-        steps_ = np.asarray(res["curve_step"][idx[0]])
-        curves = -np.asarray([res["curve_test_elbo"][k] for k in idx])
-        curves_of[e] = (steps_, curves)
-        ax.plot(steps_, curves.mean(0), color=_COLORS.get(e), label=est.LABELS[e])
-        ax.fill_between(steps_, curves.min(0), curves.max(0), color=_COLORS.get(e), alpha=0.2)
-        cells = [_pm(_at(steps_, curves, b)) for b in budgets[:-1]] + [_pm(-res["test_elbo"][idx])]
-        table.append([est.LABELS[e], *cells, _pm(res["test_R"][idx], "{:.1f}"),
-                      f"{PUBLISHED[e]:.1f}" if e in PUBLISHED else ""])
-    ax.set_xscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("test -ELBO (nats)")
-    ax.legend(fontsize=8)
-    lo = np.nanmin(-res["test_elbo"]) - 1.0
-    ax.set_ylim(lo, lo + 12.0)
-    ax.set_title(f"categorical VAE {n_vars} x {n_classes}, binarised digits, {len(seeds)} seeds (band: range)",
-                 fontsize=9)
-    if "score_function" in curves_of and "gumbel" in curves_of:
-        (s_sf, c_sf), (s_gs, c_gs) = curves_of["score_function"], curves_of["gumbel"]
-        diff = c_sf - c_gs      # seed-paired: same seed, same batches
-        for j in range(len(diff)):
-            axd.plot(s_sf, diff[j], color="tab:red", alpha=0.35, lw=0.8)
-        axd.plot(s_sf, diff.mean(0), color="tab:red", lw=2, label="mean over seeds")
-        axd.axhline(0.0, color="k", lw=0.8)
-        axd.set_xscale("log")
-        axd.set_xlabel("step")
-        axd.set_ylabel("-ELBO(score function) - -ELBO(Gumbel-Softmax)")
-        axd.legend(fontsize=7)
-        axd.set_title("score function's lag behind GS at equal steps", fontsize=9)
-    else:
-        axd.axis("off")
-    axt.axis("off")
-    cols = ["estimator", *[f"{b} steps" for b in budgets], "R (end)", "paper (MNIST)"]
-    t = axt.table(cellText=table, colLabels=cols, loc="center")
-    t.auto_set_font_size(False)
-    t.set_fontsize(7.5)
-    t.scale(1, 1.5)
-    axt.set_title("test -ELBO (nats), mean ± std over seeds, after each step budget\n"
-                  "paper: 20 x 10 latents on 28 x 28 MNIST (Table 1) — compare the ordering, not the values",
-                  fontsize=8)
+    for (ax, axd, axt), lr in zip(axes, lrs):
+        res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
+                                   n_vars, n_classes, cache_dir, progress, executor)
+        table, curves_of = [], {}
+        for e in estimators:
+            idx = [k for k, r in enumerate(rows) if r["estimator"] == e]
+            steps_ = np.asarray(res["curve_step"][idx[0]])
+            curves = -np.asarray([res["curve_test_elbo"][k] for k in idx])
+            curves_of[e] = (steps_, curves)
+            ax.plot(steps_, curves.mean(0), color=_COLORS.get(e), label=est.LABELS[e])
+            ax.fill_between(steps_, curves.min(0), curves.max(0), color=_COLORS.get(e), alpha=0.2)
+            cells = [_pm(_at(steps_, curves, b)) for b in budgets[:-1]] + [_pm(-res["test_elbo"][idx])]
+            table.append([est.LABELS[e], *cells, _pm(res["test_R"][idx], "{:.1f}"),
+                          f"{PUBLISHED[e]:.1f}" if e in PUBLISHED else ""])
+        ax.set_xscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("test -ELBO (nats)")
+        ax.legend(fontsize=8)
+        lo = np.nanmin(-res["test_elbo"]) - 1.0
+        ax.set_ylim(lo, lo + 12.0)
+        ax.set_title(f"Adam lr {lr:g}: categorical VAE {n_vars} x {n_classes}, binarised digits, {len(seeds)} "
+                     "seeds (band: range)", fontsize=9)
+        if "score_function" in curves_of and "gumbel" in curves_of:
+            (s_sf, c_sf), (s_gs, c_gs) = curves_of["score_function"], curves_of["gumbel"]
+            diff = c_sf - c_gs
+            for j in range(len(diff)):
+                axd.plot(s_sf, diff[j], color="tab:red", alpha=0.35, lw=0.8)
+            axd.plot(s_sf, diff.mean(0), color="tab:red", lw=2, label="mean over seeds")
+            axd.axhline(0.0, color="k", lw=0.8)
+            axd.set_xscale("log")
+            axd.set_xlabel("step")
+            axd.set_ylabel("-ELBO: score function minus GS (nats)")
+            axd.legend(fontsize=7)
+            axd.set_title(f"lr {lr:g}: the score function's lag at equal steps", fontsize=9)
+        else:
+            axd.axis("off")
+        axt.axis("off")
+        cols = ["estimator", *[f"{b} steps" for b in budgets], "R (end)", "paper (MNIST)"]
+        t = axt.table(cellText=table, colLabels=cols, loc="center")
+        t.auto_set_font_size(False)
+        t.set_fontsize(7.5)
+        t.scale(1, 1.5)
+        axt.set_title(f"lr {lr:g}: test -ELBO (nats), mean ± std over seeds, after each step budget\n"
+                      "paper: 20 x 10 latents on 28 x 28 MNIST (Table 1) — compare the ordering, not the values",
+                      fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -209,11 +214,11 @@ JOBS = [
               quick=dict(taus=(0.1, 1.0), n_mc=500, grid=40),
               description="Fig. 1: Gumbel-Softmax expectation, samples and simplex density for several tau"),
     FigureJob("jang2017_gumbel_estimators", figure_estimators,
-              full=dict(seeds=(0, 1, 2, 3, 4), steps=3000, lr=1e-3, anneal_rate=2e-4, anneal_every=500, eval_every=100,
-                        n_vars=8, n_classes=8, budgets=(100, 300, 1000, 3000)),
+              full=dict(seeds=(0, 1, 2, 3, 4), steps=3000, lrs=(1e-3, 3e-4), anneal_rate=2e-4, anneal_every=500,
+                        eval_every=100, n_vars=8, n_classes=8, budgets=(100, 300, 1000, 3000)),
               quick=_QUICK_RUNS, uses_cache=True,
-              description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF after 100-3000 steps over 5 seeds vs "
-                          "the paper's table",
+              description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF after 100-3000 steps at Adam lr 1e-3 "
+                          "and 3e-4, 5 seeds, vs the paper's table",
               revision=1),
     FigureJob("jang2017_gumbel_variance", figure_variance,
               full=dict(taus=(0.5, 1.0), train_steps=1000, n_grads=200, n_vars=8, n_classes=8),

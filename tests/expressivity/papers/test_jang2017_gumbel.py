@@ -1,7 +1,7 @@
 """Jang et al. (2017) figures: quick renders, the paper's settings, and resumable runs.
 
-Oracles: a Figure is returned for every job in quick mode; the full settings: >= 3 seeds, the paper's
-learning rate, a 64-unit latent; a second call reuses every stored run
+Oracles: a Figure is returned for every job in quick mode; the full settings: >= 3 seeds, the reference
+code's learning rates, a 64-unit latent; a second call reuses every stored run
 (training is never called again).
 """
 import numpy as np
@@ -20,7 +20,8 @@ def test_quick_figures_render(tmp_path):
 def test_settings_are_the_papers():
     full = get_job("jang2017_gumbel_estimators").kwargs(quick=False)
     assert full["n_vars"] * full["n_classes"] == 64   # digits scale (paper: 20 x 10 on MNIST)
-    assert len(full["seeds"]) >= 3 and full["lr"] == 1e-3
+    # the reference notebooks' Adam rates: 1e-3 (Categorical VAE.ipynb), 3e-4 (gumbel_softmax_vae_v2)
+    assert len(full["seeds"]) >= 3 and set(full["lrs"]) == {1e-3, 3e-4}
     assert set(paper.PUBLISHED) == {"gumbel", "st_gumbel", "st", "score_function"}
 
 
