@@ -16,6 +16,8 @@ exact log p(x) says how close each model's -ELBO is to the best possible.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.special import logsumexp
 
@@ -27,8 +29,13 @@ __all__ = ["digit_prototypes", "prototype_digits", "prototype_log_prob"]
 
 def digit_prototypes(threshold=0.5) -> np.ndarray:
     """(10, 64) binary templates: the class means of the binarised digits training split,
-    thresholded at ``threshold``."""
+    thresholded at ``threshold`` (computed once per threshold; a fresh copy is returned)."""
     threshold = check_in_range("threshold", threshold, 0.0, 1.0)
+    return _prototypes(float(threshold)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _prototypes(threshold):
     d = load_digits(binarize=True)
     return np.array([d.x_train[d.y_train == c].mean(0) > threshold for c in range(10)], np.float64)
 

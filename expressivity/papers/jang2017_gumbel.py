@@ -168,6 +168,7 @@ def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr
         t = axt.table(cellText=table, colLabels=cols, loc="center")
         t.auto_set_font_size(False)
         t.set_fontsize(7.5)
+        t.auto_set_column_width([0])
         t.scale(1, 1.5)
         axt.set_title(f"lr {lr:g}: test -ELBO (nats), mean ± std over seeds, after each step budget\n"
                       "paper: 20 x 10 latents on 28 x 28 MNIST (Table 1) — compare the ordering, not the values",

@@ -134,14 +134,25 @@ def figure_collapse(kinds=DELTA_KINDS, seeds=(0, 1, 2), delta=2.0, steps=10000, 
                   loc="center")
     t.auto_set_font_size(False)
     t.set_fontsize(7.5)
+    t.auto_set_column_width([0])
     t.scale(1, 1.6)
     axt.set_title(f"test set, mean ± std over {len(seeds)} seeds, {steps} steps; probe: logistic regression for "
                   "the class\non the posterior means / on one posterior sample z ~ q(z|x) (chance 10 %)", fontsize=8)
     vae = [k for k, r in enumerate(rows) if r["kind"] == "vae"]
-    if vae and float(np.min(res["R"][vae])) > 0.5:
-        axt.text(0.5, 0.08, "Not reproduced on this data: the plain VAE does not collapse (its rate stays "
-                 f"≈ {float(np.mean(res['R'][vae])):.1f} nats), so there is nothing to prevent.",
-                 transform=axt.transAxes, ha="center", fontsize=7.5, color="tab:red")
+    other = [k for k, r in enumerate(rows) if r["kind"] != "vae"]
+    if vae and other:
+        r_end = float(np.mean(res["R"][vae]))
+        r_peak = float(np.mean([np.max(res["R_curve"][k]) for k in vae]))
+        r_delta = float(np.mean(res["R"][other]))
+        if r_end < 1.0 and r_end < 0.25 * r_delta:
+            note, color = (f"The plain VAE's rate falls from {r_peak:.1f} to {r_end:.2f} nats (collapsing), the δ-VAEs "
+                           f"keep {r_delta:.1f} nats ≥ δ;\nprobe on z: VAE "
+                           f"{100 * float(np.mean(res['probe_z'][vae])):.0f} %, δ-VAEs "
+                           f"{100 * float(np.mean(res['probe_z'][other])):.0f} % (chance 10 %)."), "tab:blue"
+        else:
+            note, color = ("Not reproduced on this data: the plain VAE does not collapse (its rate stays "
+                           f"≈ {r_end:.1f} nats), so there is nothing to prevent."), "tab:red"
+        axt.text(0.5, 0.06, note, transform=axt.transAxes, ha="center", fontsize=7.5, color=color)
     fig.tight_layout()
     return fig
 
@@ -157,14 +168,14 @@ JOBS = [
               description="delta-VAE: the AR(1) KL closed form vs Monte Carlo, committed rate vs alpha"),
     FigureJob("razavi2019_delta_collapse", figure_collapse,
               full=dict(seeds=(0, 1, 2), delta=2.0, steps=STEPS, n_latent=16, data="prototypes", flip=0.05),
-              quick=dict(seeds=(0,), steps=20, data="prototypes", progress=False, executor="inprocess"),
+              quick=dict(seeds=(0,), steps=20, data="prototypes", decoder_width=64, progress=False, executor="inprocess"),
               uses_cache=True,
               description="delta-VAE vs VAE with an autoregressive decoder on noisy digit prototypes: the VAE's "
                           "rate collapses, the delta-VAEs keep R >= delta and a class-informative latent (3 seeds)",
               revision=2),
     FigureJob("razavi2019_delta_digits", figure_collapse,
               full=dict(seeds=(0, 1, 2), delta=4.0, steps=3000, n_latent=16, data="digits"),
-              quick=dict(seeds=(0,), steps=20, data="digits", progress=False, executor="inprocess"),
+              quick=dict(seeds=(0,), steps=20, data="digits", decoder_width=64, progress=False, executor="inprocess"),
               uses_cache=True,
               description="delta-VAE vs VAE with an autoregressive decoder on binarised digits (no collapse there)",
               revision=1),
