@@ -1,16 +1,17 @@
 """Wall time of the latent-variable experiments at their full (figure) settings, 2 processes.
 
-- ``gs``: the Gumbel-Softmax estimator comparison, 4 estimators x 3 seeds, 3000 steps each
+- ``gs``: the Gumbel-Softmax estimator comparison, 4 estimators x 5 seeds, 3000 steps each
   (target <= 10 minutes on the 2-core machine);
 - ``toy`` / ``digits``: the Broken-ELBO beta sweeps (1-D toy: 2 decoders x 7 betas; digits:
   2 decoders x 6 betas);
-- ``delta``: the delta-VAE comparison, 3 models x 3 seeds.
+- ``delta``: the delta-VAE comparison on the noisy digit prototypes, 3 models x 3 seeds, 10000
+  steps each (target 30 minutes); ``delta_digits``: the same on binarised digits, 3000 steps.
 
 Prints the wall time and its ratio to the target (10 minutes for ``gs``, 20 for the sweeps;
 the step-level comparison against hand-written numpy is ``latent_vae_step.py``). Runs in a
 temporary cache (nothing is reused); the machine's load counts, so run it on a quiet machine.
 
-    python benchmarks/latent_sweeps.py [gs toy digits delta]
+    python benchmarks/latent_sweeps.py [gs toy digits delta delta_digits]
 """
 import os
 import sys
@@ -27,7 +28,8 @@ RUNS = {   # name: (run function, figure job whose full settings it uses, target
     "gs": (jang2017_gumbel.estimator_runs, "jang2017_gumbel_estimators", 10.0),
     "toy": (alemi2018_elbo.toy_runs, "alemi2018_elbo_toy_rd", 20.0),
     "digits": (alemi2018_elbo.digits_runs, "alemi2018_elbo_digits_rd", 20.0),
-    "delta": (razavi2019_delta.delta_runs, "razavi2019_delta_collapse", 20.0),
+    "delta": (razavi2019_delta.delta_runs, "razavi2019_delta_collapse", 30.0),
+    "delta_digits": (razavi2019_delta.delta_runs, "razavi2019_delta_digits", 20.0),
 }
 
 

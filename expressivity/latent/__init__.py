@@ -12,8 +12,8 @@ Modules: :mod:`.distributions` (Bernoulli, Gaussian, categorical, Gumbel-Softmax
 :mod:`.estimators` (GS, ST-GS, ST, score function; the tau schedule), :mod:`.kl` (closed forms,
 the AR(1) KL and committed rate, the relaxed KL), :mod:`.made` (masked autoregressive layers),
 :mod:`.vae` (encoders, decoders, rate and distortion), :mod:`.train` (D + beta R training),
-:mod:`.toy` (the Broken-ELBO 1-D problem with exact information), :mod:`.probe` (linear
-probe), :mod:`.experiments` (the papers' runs as sweep cells).
+:mod:`.toy` (the Broken-ELBO 1-D problem with exact information), :mod:`.synthetic` (noisy
+digit prototypes with an exact density), :mod:`.probe` (linear probe), :mod:`.experiments` (the papers' runs as sweep cells).
 """
 from .distributions import (
     ar1_log_prob,
@@ -42,10 +42,10 @@ from .kl import (
     relaxed_kl,
     sigma2_for_rate,
 )
-from . import probe, toy  # noqa: F401  (latent.toy, latent.probe)
+from . import probe, synthetic, toy  # noqa: F401  (latent.toy, latent.probe, latent.synthetic)
 from .made import made_init, made_logits, made_sample, masked_dense
 from .train import VAEResult, beta_objective, check_beta, resolve_data, train_vae
-from .vae import VAESpec, decoder_logits, encode, evaluate, init_vae, posterior_means, rate_distortion, sample_images
+from .vae import VAESpec, decoder_logits, encode, evaluate, init_vae, posterior_means, posterior_samples, rate_distortion, sample_images
 
 __all__ = [
     "gumbel_softmax_sample", "gumbel_softmax_log_prob", "gumbel_softmax_log_sample",
@@ -57,6 +57,6 @@ __all__ = [
     "ar1_committed_rate", "gaussian_committed_rate", "alpha_for_rate", "sigma2_for_rate",
     "masked_dense", "made_init", "made_logits", "made_sample",
     "VAESpec", "init_vae", "encode", "decoder_logits", "rate_distortion", "evaluate",
-    "posterior_means", "sample_images",
+    "posterior_means", "posterior_samples", "sample_images",
     "train_vae", "VAEResult", "beta_objective", "check_beta", "resolve_data",
 ]

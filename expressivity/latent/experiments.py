@@ -9,7 +9,8 @@ interrupted figure run by run).
 - :func:`toy_cell` (Alemi et al. 2018): one beta on the 1-D toy: D, R, exact I, H.
 - :func:`rd_cell` (Alemi et al. 2018): one beta and decoder on binarised digits: test D, R.
 - :func:`delta_cell` (Razavi et al. 2019): a plain VAE or a delta-VAE with the autoregressive
-  decoder: test D, R, ELBO, the committed rate and the linear-probe accuracy.
+  decoder on binarised digits or noisy digit prototypes: test D, R, ELBO, the committed rate,
+  the linear-probe accuracies and (prototypes) the exact test -log p(x).
 
 Every cell takes ``checkpoint_dir`` (None or a directory): a long training run then saves its
 state there every 30 s and a rerun resumes it (:class:`expressivity.training.Checkpoint`).
@@ -30,10 +31,11 @@ from .kl import alpha_for_rate, sigma2_for_rate
 from .probe import linear_probe
 from .toy import toy_data, train_toy
 from .train import beta_objective, train_vae
-from .vae import VAESpec, init_vae, posterior_means, rate_distortion
+from .synthetic import prototype_digits, prototype_log_prob
+from .vae import VAESpec, init_vae, posterior_means, posterior_samples, rate_distortion
 
 __all__ = ["GS_SPEC", "gs_spec", "gs_cell", "gradient_variance", "toy_cell", "rd_cell",
-           "delta_spec", "delta_cell", "DELTA_KINDS"]
+           "delta_spec", "delta_data", "delta_cell", "DELTA_KINDS", "DELTA_DATA"]
 
 #: the categorical VAE of the Gumbel-Softmax experiment at digits scale: 8 variables x 8
 #: classes (the paper: 20 x 10 on 28 x 28 MNIST; on the 64 binary pixels of the digits a
@@ -156,20 +158,43 @@ def delta_spec(kind, delta=4.0, n_latent=16, n_pixels=64, decoder_hidden=(512,))
     return VAESpec(**kw)
 
 
-def delta_cell(kind, seed, delta=4.0, steps=4000, n_latent=16, lr=1e-3, data="digits", checkpoint_dir=None):
-    """One delta-VAE-experiment run: test {"D", "R", "elbo"}, "delta" (committed rate),
-    "probe" (linear-probe test accuracy on posterior means), "R_curve" (test rate over training)."""
-    ds = _data(data)
-    spec = delta_spec(kind, delta, n_latent, ds.x_train.shape[1])
+DELTA_DATA = ("digits", "prototypes")
+
+
+def delta_data(data="digits", flip=0.05):
+    """The delta-VAE experiment's data: ``"digits"`` (binarised 8 x 8 digits) or
+    ``"prototypes"`` (noisy digit prototypes, :func:`.synthetic.prototype_digits` with 20000
+    training and 1000 test images, seed 0, pixels flipped with probability ``flip``; with 4000
+    training images the MADE overfits within 10000 steps and the rate stalls near 1.2 nats)."""
+    check_choice("data", data, DELTA_DATA)
+    if data == "digits":
+        return load_digits(binarize=True)
+    return prototype_digits(flip, n_train=20000, n_test=1000, seed=0)
+
+
+def delta_cell(kind, seed, delta=4.0, steps=4000, n_latent=16, lr=1e-3, data="digits", flip=0.05,
+               decoder_width=512, checkpoint_dir=None):
+    """One delta-VAE-experiment run on ``data`` (:func:`delta_data`), MADE decoder with one
+    hidden layer of ``decoder_width`` units: test {"D", "R", "elbo"},
+    "delta" (committed rate), "probe" (linear-probe test accuracy on the posterior means),
+    "probe_z" (the same on one posterior sample per image: what the latent carries), "nll"
+    (the exact test -log p(x) for ``"prototypes"``, NaN for digits), and over training
+    "curve_step", "R_curve", "nelbo_curve" (test rate and -ELBO, one posterior sample)."""
+    ds = delta_data(data, flip)
+    spec = delta_spec(kind, delta, n_latent, ds.x_train.shape[1], (int(decoder_width),))
+    key = dict(cell="delta", kind=kind, seed=int(seed), delta=delta, steps=steps, n_latent=n_latent, lr=lr,
+               data=data, flip=flip, decoder_width=int(decoder_width))
     res = train_vae(spec, ds, steps=steps, lr=lr, seed=int(seed), progress=False, eval_every=max(1, steps // 20),
-                    checkpoint=_ckpt(checkpoint_dir, cell="delta", kind=kind, seed=int(seed), delta=delta,
-                                     steps=steps))
+                    checkpoint=_ckpt(checkpoint_dir, **key))
     if res.interrupted:
         raise KeyboardInterrupt("delta run interrupted")
     acc = linear_probe(posterior_means(spec, res.params, ds.x_train), ds.y_train,
                        posterior_means(spec, res.params, ds.x_test), ds.y_test)
+    acc_z = linear_probe(posterior_samples(spec, res.params, ds.x_train, np.random.default_rng([int(seed), 41])), ds.y_train,
+                         posterior_samples(spec, res.params, ds.x_test, np.random.default_rng([int(seed), 43])), ds.y_test)
+    nll = float(-np.mean(prototype_log_prob(ds.x_test, flip))) if data == "prototypes" else float("nan")
     tr = res.history["test_R"]
     ok = ~np.isnan(tr)
     return {"D": res.test["D"], "R": res.test["R"], "elbo": res.test["elbo"], "delta": spec.committed_rate,
-            "probe": acc, "R_curve": tr[ok], "curve_step": np.flatnonzero(ok) + 1}
-
+            "probe": acc, "probe_z": acc_z, "nll": nll, "R_curve": tr[ok],
+            "nelbo_curve": -res.history["test_elbo"][ok], "curve_step": np.flatnonzero(ok) + 1}

@@ -34,7 +34,7 @@ from . import kl as KL
 from .made import made_init, made_logits
 
 __all__ = ["VAESpec", "init_vae", "encode", "decoder_logits", "rate_distortion", "evaluate",
-           "posterior_means", "sample_images"]
+           "posterior_means", "posterior_samples", "sample_images"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,19 @@ def posterior_means(spec: VAESpec, params, x):
     if spec.latent == "gaussian":
         return np.asarray(encode(spec, params, x)[0])
     return np.asarray(anp.softmax(encode(spec, params, x), axis=-1)).reshape(len(x), -1)
+
+
+def posterior_samples(spec: VAESpec, params, x, seed=0):
+    """One draw z ~ q(z | x) per row of ``x`` (Gaussian: mean + sigma * eps; categorical: the
+    one-hot draws, flattened): what the decoder receives, so a probe on these features sees
+    only the information the latent carries (a probe on the means can also read structure
+    the encoder keeps at a scale far below the posterior noise)."""
+    rng = as_generator(seed, "seed")
+    x = np.asarray(x, dtype=np.asarray(params["enc"][0]["W"]).dtype)
+    if spec.latent == "gaussian":
+        mean, log_var = encode(spec, params, x)
+        return np.asarray(dist.gaussian_sample(np.asarray(mean), np.asarray(log_var), rng))
+    return dist.categorical_sample(np.asarray(encode(spec, params, x)), rng).reshape(len(x), -1)
 
 
 def sample_images(spec: VAESpec, params, n, seed=0):

@@ -6,13 +6,17 @@ estimators (Gumbel-Softmax, straight-through Gumbel-Softmax, straight-through, s
 with a moving-average baseline) on binarised 8 x 8 digits over seeds, and the variance of each
 estimator's gradient at the same parameters. Library: :mod:`expressivity.latent`.
 
-Paper settings (Sec. 4.3 and the reference code ``ericjang/gumbel-softmax``): 20 categorical
-variables x 10 classes on 28 x 28 binarised MNIST, encoder 512-256, decoder 256-512 (ReLU),
-Adam (lr 1e-3 in the paper, 3e-4 in the v2 notebook), batch 100, tau = max(0.5, exp(-r t))
-updated every N steps (r in {1e-5, 1e-4}, N in {500, 1000}), analytic categorical KL against the
-uniform prior. CPU scale here: 8 variables x 8 classes (a 20 x 10 latent collapsed to R = 0 on
-the 64-pixel digits for every estimator), 256-128 / 128-256, 3000 steps at batch 100
-(~210 epochs of the 1438 training digits), r = 2e-4 every 500 steps (tau reaches 0.55).
+Paper settings (Sec. 4.3): 20 categorical variables x 10 classes on 28 x 28 binarised MNIST,
+encoder 512-256, decoder 256-512 (ReLU), batch 100, tau = max(0.5, exp(-r t)) updated every N
+steps (r in {1e-5, 1e-4}, N in {500, 1000}), analytic categorical KL against the uniform prior.
+The reference code ``ericjang/gumbel-softmax`` has two notebooks and no score-function
+estimator: ``Categorical VAE.ipynb`` (30 x 10, Adam lr 1e-3 times 0.9 every 1000 steps, r = 3e-5
+every 1000 steps, 50000 steps) and ``gumbel_softmax_vae_v2.ipynb`` (20 x 10, Adam lr 3e-4, tau
+fixed at 1, relaxed KL, dynamic binarisation, 50000 steps). CPU scale here: 8 variables x 8
+classes (a 20 x 10 latent collapsed to R = 0 on the 64-pixel digits for every estimator),
+256-128 / 128-256, 3000 steps at batch 100 (~210 epochs of the 1438 training digits), r = 2e-4
+every 500 steps (tau reaches 0.55), constant Adam lr 1e-3 and 3e-4 (the two notebooks' rates);
+the score function uses a moving-average baseline (decay 0.99) and the analytic KL gradient.
 Notebook: ``notebooks/jang2017_gumbel.ipynb``.
 """
 from __future__ import annotations
@@ -104,39 +108,71 @@ def _pm(v, fmt="{:.2f}"):
     return (fmt + " ± " + fmt).format(v.mean(), v.std(ddof=1)) if len(v) > 1 else fmt.format(v.mean())
 
 
-def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4,
-                      anneal_every=500, eval_every=250, n_vars=8, n_classes=8, cache_dir=None, progress=True,
-                      executor=None):
-    """Test -ELBO over training (mean and range over seeds) per estimator, and the table of
-    final test -ELBO, distortion and rate next to the published -ELBO (MNIST, 20 x 10)."""
+def _at(steps_, curve, budget):
+    """The curve's value at the evaluation step nearest to ``budget``."""
+    return curve[..., int(np.argmin(np.abs(np.asarray(steps_) - budget)))]
+
+
+def figure_estimators(estimators=est.ESTIMATORS, seeds=(0, 1, 2), steps=3000, lrs=(1e-3,), anneal_rate=2e-4,
+                      anneal_every=500, eval_every=250, n_vars=8, n_classes=8, budgets=(250, 500, 1000, 3000),
+                      cache_dir=None, progress=True, executor=None):
+    """One row per Adam learning rate in ``lrs``. Left: test -ELBO over training (mean and range
+    over seeds, log step axis) per estimator; middle: the score function's excess -ELBO over
+    Gumbel-Softmax at equal steps, seed by seed (same seed: same initial parameters and
+    batches); right: the table of test -ELBO after each step budget in ``budgets`` (one
+    posterior sample per test digit at the intermediate budgets, 10 at the end) next to the
+    published -ELBO."""
     plt = pyplot()
-    res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
-                               n_vars, n_classes, cache_dir, progress, executor)
-    fig, (ax, axt) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw=dict(width_ratios=[1, 1.25]))
-    table = []
-    for e in estimators:
-        idx = [k for k, r in enumerate(rows) if r["estimator"] == e]
-        steps_ = np.asarray(res["curve_step"][idx[0]])
-        curves = -np.asarray([res["curve_test_elbo"][k] for k in idx])
-        ax.plot(steps_, curves.mean(0), color=_COLORS.get(e), label=est.LABELS[e])
-        ax.fill_between(steps_, curves.min(0), curves.max(0), color=_COLORS.get(e), alpha=0.2)
-        table.append([est.LABELS[e], _pm(-res["test_elbo"][idx]), _pm(res["test_D"][idx]), _pm(res["test_R"][idx]),
-                      f"{PUBLISHED[e]:.1f}" if e in PUBLISHED else ""])
-    ax.set_xlabel("step")
-    ax.set_ylabel("test -ELBO (nats)")
-    ax.legend(fontsize=8)
-    lo = np.nanmin(-res["test_elbo"]) - 1.0
-    ax.set_ylim(lo, lo + 10.0)
-    ax.set_title(f"categorical VAE {n_vars} x {n_classes} on binarised digits, {len(seeds)} seeds", fontsize=9)
-    axt.axis("off")
-    t = axt.table(cellText=table, colLabels=["estimator", "test -ELBO", "D", "R", "paper -ELBO (MNIST)"],
-                  loc="center")
-    t.auto_set_font_size(False)
-    t.set_fontsize(8)
-    t.scale(1, 1.5)
-    axt.set_title(f"mean ± std over seeds after {steps} steps (10 posterior samples per test digit)\n"
-                  "paper: 20 x 10 latents on 28 x 28 MNIST — compare the ordering, not the values",
-                  fontsize=8)
+    lrs = tuple(float(v) for v in np.atleast_1d(lrs))
+    fig, axes = plt.subplots(len(lrs), 3, figsize=(16.5, 4.4 * len(lrs)), squeeze=False,
+                             gridspec_kw=dict(width_ratios=[1, 0.8, 1.6]))
+    budgets = sorted({int(b) for b in budgets if b < steps} | {int(steps)})
+    for (ax, axd, axt), lr in zip(axes, lrs):
+        res, rows = estimator_runs(estimators, seeds, steps, lr, anneal_rate, anneal_every, eval_every,
+                                   n_vars, n_classes, cache_dir, progress, executor)
+        table, curves_of = [], {}
+        for e in estimators:
+            idx = [k for k, r in enumerate(rows) if r["estimator"] == e]
+            steps_ = np.asarray(res["curve_step"][idx[0]])
+            curves = -np.asarray([res["curve_test_elbo"][k] for k in idx])
+            curves_of[e] = (steps_, curves)
+            ax.plot(steps_, curves.mean(0), color=_COLORS.get(e), label=est.LABELS[e])
+            ax.fill_between(steps_, curves.min(0), curves.max(0), color=_COLORS.get(e), alpha=0.2)
+            cells = [_pm(_at(steps_, curves, b)) for b in budgets[:-1]] + [_pm(-res["test_elbo"][idx])]
+            table.append([est.LABELS[e], *cells, _pm(res["test_R"][idx], "{:.1f}"),
+                          f"{PUBLISHED[e]:.1f}" if e in PUBLISHED else ""])
+        ax.set_xscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("test -ELBO (nats)")
+        ax.legend(fontsize=8)
+        lo = np.nanmin(-res["test_elbo"]) - 1.0
+        ax.set_ylim(lo, lo + 12.0)
+        ax.set_title(f"Adam lr {lr:g}: categorical VAE {n_vars} x {n_classes}, binarised digits, {len(seeds)} "
+                     "seeds (band: range)", fontsize=9)
+        if "score_function" in curves_of and "gumbel" in curves_of:
+            (s_sf, c_sf), (s_gs, c_gs) = curves_of["score_function"], curves_of["gumbel"]
+            diff = c_sf - c_gs
+            for j in range(len(diff)):
+                axd.plot(s_sf, diff[j], color="tab:red", alpha=0.35, lw=0.8)
+            axd.plot(s_sf, diff.mean(0), color="tab:red", lw=2, label="mean over seeds")
+            axd.axhline(0.0, color="k", lw=0.8)
+            axd.set_xscale("log")
+            axd.set_xlabel("step")
+            axd.set_ylabel("-ELBO: score function minus GS (nats)")
+            axd.legend(fontsize=7)
+            axd.set_title(f"lr {lr:g}: the score function's lag at equal steps", fontsize=9)
+        else:
+            axd.axis("off")
+        axt.axis("off")
+        cols = ["estimator", *[f"{b} steps" for b in budgets], "R (end)", "paper (MNIST)"]
+        t = axt.table(cellText=table, colLabels=cols, loc="center")
+        t.auto_set_font_size(False)
+        t.set_fontsize(7.5)
+        t.auto_set_column_width([0])
+        t.scale(1, 1.5)
+        axt.set_title(f"lr {lr:g}: test -ELBO (nats), mean ± std over seeds, after each step budget\n"
+                      "paper: 20 x 10 latents on 28 x 28 MNIST (Table 1) — compare the ordering, not the values",
+                      fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -183,10 +219,12 @@ JOBS = [
               quick=dict(taus=(0.1, 1.0), n_mc=500, grid=40),
               description="Fig. 1: Gumbel-Softmax expectation, samples and simplex density for several tau"),
     FigureJob("jang2017_gumbel_estimators", figure_estimators,
-              full=dict(seeds=(0, 1, 2), steps=3000, lr=1e-3, anneal_rate=2e-4, anneal_every=500, eval_every=250,
-                        n_vars=8, n_classes=8),
+              full=dict(seeds=(0, 1, 2, 3, 4), steps=3000, lrs=(1e-3, 3e-4), anneal_rate=2e-4, anneal_every=500,
+                        eval_every=100, n_vars=8, n_classes=8, budgets=(100, 300, 1000, 3000)),
               quick=_QUICK_RUNS, uses_cache=True,
-              description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF over 3 seeds vs the paper's table"),
+              description="Categorical VAE: test -ELBO of GS, ST-GS, ST, SF after 100-3000 steps at Adam lr 1e-3 "
+                          "and 3e-4, 5 seeds, vs the paper's table",
+              revision=1),
     FigureJob("jang2017_gumbel_variance", figure_variance,
               full=dict(taus=(0.5, 1.0), train_steps=1000, n_grads=200, n_vars=8, n_classes=8),
               quick=dict(taus=(0.5,), train_steps=5, n_grads=5, progress=False), uses_cache=True,
