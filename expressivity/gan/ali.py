@@ -33,7 +33,7 @@ from expressivity.autodiff import nn, optim, value_and_grad
 
 from ..checks import as_generator, check_choice, check_positive, check_positive_int
 from .models import INITS
-from .trainer import TrainerBase
+from .trainer import TrainerBase, _batch, check_b1
 
 __all__ = ["ALIArchitecture", "ALITrainer", "ali_losses", "maxout_apply", "MODELS", "ENCODERS"]
 
@@ -56,6 +56,7 @@ def maxout_apply(params, x, pieces):
     """A maxout MLP (Goodfellow et al. 2013): each hidden layer is the maximum over ``pieces``
     affine maps (a layer's W has pieces * hidden columns: column p * hidden + j is piece p of
     unit j, so the maximum runs over contiguous blocks); the last layer is linear."""
+    pieces = check_positive_int("pieces", pieces)
     h = x
     n = len(params)
     for i, layer in enumerate(params):
@@ -191,6 +192,7 @@ class ALITrainer(TrainerBase):
         p = self.arch.init_params(model, seed, self.dtype)
         self.Gx, self.D, self.E = p["Gx"], p["D"], p.get("E")
         self.gen = {"E": self.E, "Gx": self.Gx} if model == "ali" else {"Gx": self.Gx}
+        b1 = check_b1(b1)
         self.opt_G = optim.adam_inplace(self.gen, lr=check_positive("g_lr", g_lr), b1=b1)
         self.opt_D = optim.adam_inplace(self.D, lr=check_positive("d_lr", d_lr), b1=b1)
         self._params = {"gen": self.gen, "D": self.D}
@@ -208,7 +210,10 @@ class ALITrainer(TrainerBase):
 
     def step(self, x, z, eps):
         """One simultaneous update; returns (generator loss, discriminator loss)."""
-        x, z, eps = (np.asarray(a, self.dtype) for a in (x, z, eps))
+        a = self.arch
+        x = _batch("x", x, a.data_dim, self.dtype)
+        z = _batch("z", z, a.latent_dim, self.dtype)
+        eps = _batch("eps", eps, a.encoder_noise_dim, self.dtype, rows=len(x))
         ld, gD = self._dgrad(self.D, self.gen, x, z, eps)
         lg, gG = self._ggrad(self.gen, self.D, x, z, eps)
         self.opt_D.step(gD)
@@ -219,7 +224,7 @@ class ALITrainer(TrainerBase):
         """G_z(x): codes of the rows of ``x`` (encoder noise from ``seed``; ALI only)."""
         if self.E is None:
             raise ValueError("encode needs model='ali' (a GAN has no encoder)")
-        x = np.asarray(x, self.dtype)
+        x = _batch("x", x, self.arch.data_dim, self.dtype)
         eps = as_generator(seed).standard_normal((len(x), self.arch.encoder_noise_dim)).astype(self.dtype)
         return np.asarray(self.arch.encode(self.E, x, eps)[0])
 

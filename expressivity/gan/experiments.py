@@ -163,18 +163,14 @@ def get_setting(setting="metz2017", **overrides) -> dict:
     for k in ("d_lr", "g_lr"):
         cfg[k] = check_positive(k, cfg[k])
     check_choice("update", cfg["update"], UPDATES)
-    check_choice("dtype", str(np.dtype(cfg["dtype"])) if _is_dtype(cfg["dtype"]) else cfg["dtype"],
-                 ("float32", "float64"))
-    cfg["dtype"] = str(np.dtype(cfg["dtype"]))
+    cfg["dtype"] = _dtype_name(cfg["dtype"])
     return cfg
 
 
-def _is_dtype(v):
-    try:
-        np.dtype(v)
-    except TypeError:
-        return False
-    return True
+def _dtype_name(dt):
+    """"float32" or "float64" from a name, a numpy dtype or a numpy scalar type."""
+    name = np.dtype(dt).name if isinstance(dt, (type, np.dtype)) else dt
+    return check_choice("dtype", name, ("float32", "float64"))
 
 
 def _check_snapshot_steps(snapshot_steps, steps):
@@ -225,8 +221,11 @@ def _run(trainer, mix, steps, seed, draw, snapshot_steps, n_eval, n_snapshot, pr
             snaps.clear()
             snaps.update(state["snapshots"])
 
-        ck = Checkpoint(os.fspath(checkpoint), get_state, set_state,
-                        every=check_positive("checkpoint_every", checkpoint_every))
+        every = checkpoint_every
+        if isinstance(every, bool) or not isinstance(every, (int, float, np.floating, np.integer)) \
+                or not np.isfinite(every) or every < 0:
+            raise ValueError(f"checkpoint_every must be a finite number of seconds >= 0, got {plain(every)}")
+        ck = Checkpoint(os.fspath(checkpoint), get_state, set_state, every=float(every))
     hist = run_steps(step, steps, desc=desc, progress=progress, checkpoint=ck)
     samples = trainer.sample(n_eval, seed=20_000 + int(seed))
     mm = mode_metrics(samples, mix)
@@ -377,7 +376,7 @@ def grid_experiment(model="ali", steps=DEFAULT_STEPS, seed=0, setting="dumoulin2
         raise TypeError(f"unknown keyword arguments {unknown}; allowed: {sorted(cfg)}")
     cfg.update(overrides)
     bs = check_positive_int("batch_size", cfg["batch_size"])
-    check_choice("dtype", cfg["dtype"], ("float32", "float64"))
+    cfg["dtype"] = _dtype_name(cfg["dtype"])
     snapshot_steps = _check_snapshot_steps(snapshot_steps, steps)
     n_eval = check_positive_int("n_eval", n_eval, minimum=2)
     n_snapshot = check_positive_int("n_snapshot", n_snapshot)

@@ -51,12 +51,16 @@ class ModeMetrics:
                 f"{float(np.max(self.fractions)) if self.fractions is not None else float('nan'):.3f})")
 
 
-def _check_samples(samples, dim):
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != dim or x.shape[0] < 1:
-        raise ValueError(f"samples must have shape (n >= 1, {dim}), got {x.shape}")
+def _check_samples(samples, dim, name="samples", minimum=1):
+    try:
+        x = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers of shape (n, {dim}), got "
+                        f"{type(samples).__name__}") from None
+    if x.ndim != 2 or x.shape[1] != dim or x.shape[0] < minimum:
+        raise ValueError(f"{name} must have shape (n >= {minimum}, {dim}), got {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ValueError("samples contain NaN or inf")
+        raise ValueError(f"{name} contain NaN or inf")
     return x
 
 
@@ -97,9 +101,11 @@ def mode_fractions(samples, mixture: Mixture) -> np.ndarray:
 def kde_log_density(points, samples, variance, leave_one_out=False, chunk=2048):
     """log of (1/n) sum_j N(points_i; samples_j, variance I); with ``leave_one_out`` (points
     and samples of equal length, paired) sample i is left out of the sum at point i."""
-    p = np.asarray(points, np.float64)
-    s = np.asarray(samples, np.float64)
+    s = _check_samples(samples, np.shape(samples)[-1] if np.ndim(samples) == 2 else 2)
     n, d = s.shape
+    p = _check_samples(points, d, "points")
+    variance = check_positive("variance", variance)
+    chunk = check_positive_int("chunk", chunk)
     if leave_one_out and (len(p) != n or n < 2):
         raise ValueError("leave_one_out needs len(points) == len(samples) >= 2")
     out = np.empty(len(p))
@@ -123,13 +129,14 @@ def kde_log_density(points, samples, variance, leave_one_out=False, chunk=2048):
 
 def kl_estimates(samples, mixture: Mixture, smoothing_variance=None, n_data=2500, seed=0):
     """(KL(P||Q), KL(Q||P)) between the smoothed data and generator distributions (module doc)."""
-    y = _check_samples(samples, mixture.dim)
-    h2 = mixture.variance if smoothing_variance is None else float(smoothing_variance)
-    if not h2 > 0:
-        raise ValueError(f"smoothing_variance must be > 0, got {smoothing_variance}")
+    _check_mixture(mixture)
+    y = _check_samples(samples, mixture.dim, minimum=2)
+    h2 = mixture.variance if smoothing_variance is None else check_positive("smoothing_variance",
+                                                                            smoothing_variance)
+    n_data = check_positive_int("n_data", n_data)
     rng = as_generator(seed)
     xp = mixture.sample(n_data, rng) + np.sqrt(h2) * rng.standard_normal((n_data, mixture.dim))
     kl_pq = np.mean(mixture.log_prob(xp, h2) - kde_log_density(xp, y, h2))
     yq = y + np.sqrt(h2) * rng.standard_normal(y.shape)
-    kl_qp = np.mean(kde_log_density(yq, y, h2, leave_one_out=len(y) >= 2) - mixture.log_prob(yq, h2))
+    kl_qp = np.mean(kde_log_density(yq, y, h2, leave_one_out=True) - mixture.log_prob(yq, h2))
     return float(kl_pq), float(kl_qp)

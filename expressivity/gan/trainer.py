@@ -29,7 +29,7 @@ from .models import Architecture
 from .objectives import get_objective
 from .unrolled import _check_unroll_steps, adam_state_of, d_loss, unrolled_surrogate
 
-__all__ = ["GANTrainer", "TrainerBase", "UPDATES"]
+__all__ = ["GANTrainer", "TrainerBase", "UPDATES", "check_b1"]
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -62,6 +62,28 @@ def _copy_into(tree, values):
         raise ValueError("saved parameters do not match this trainer's networks")
     for a, b in zip(dst, src):
         np.copyto(a, b)
+
+
+def _batch(name, a, cols, dtype, rows=None):
+    """A finite (n, cols) batch as ``dtype`` (ValueError naming it otherwise)."""
+    try:
+        x = np.asarray(a, dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers of shape (n, {cols}), got {type(a).__name__}") from None
+    if x.ndim != 2 or x.shape[1] != cols or x.shape[0] < 1 or (rows is not None and x.shape[0] != rows):
+        want = f"({rows}, {cols})" if rows is not None else f"(n >= 1, {cols})"
+        raise ValueError(f"{name} must have shape {want}, got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite numbers (got NaN or inf)")
+    return x
+
+
+def check_b1(b1):
+    """Adam's beta1: a number in [0, 1)."""
+    b1 = check_in_range("b1", b1, 0.0, 1.0)
+    if b1 >= 1.0:
+        raise ValueError("b1 must be a number in [0.0, 1.0), got 1.0")
+    return b1
 
 
 class TrainerBase:
@@ -136,7 +158,7 @@ class GANTrainer(TrainerBase):
         self.arch = arch
         self.update = check_choice("update", update, UPDATES)
         d_lr, g_lr = check_positive("d_lr", d_lr), check_positive("g_lr", g_lr)
-        b1 = check_in_range("b1", b1, 0.0, 0.999999)
+        b1 = check_b1(b1)
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise TypeError(f"dtype must be a floating dtype, got {self.dtype}")
@@ -169,13 +191,14 @@ class GANTrainer(TrainerBase):
         """One update of D and G (see the module doc); returns (generator loss, discriminator
         loss) as floats. ``x_gen``, ``z_gen``: the generator step's batch in alternating mode
         (default: ``x_real``, ``z``)."""
-        x_real = np.asarray(x_real, self.dtype)
-        z = np.asarray(z, self.dtype)
+        a = self.arch
+        x_real = _batch("x_real", x_real, a.data_dim, self.dtype)
+        z = _batch("z", z, a.latent_dim, self.dtype)
         if self.update == "alternating":
             ld, gD = self._discriminator_grad(x_real, z)
             self.opt_D.step(gD)
-            x_g = x_real if x_gen is None else np.asarray(x_gen, self.dtype)
-            z_g = z if z_gen is None else np.asarray(z_gen, self.dtype)
+            x_g = x_real if x_gen is None else _batch("x_gen", x_gen, a.data_dim, self.dtype)
+            z_g = z if z_gen is None else _batch("z_gen", z_gen, a.latent_dim, self.dtype)
             lg, _, gG = self._generator_step(x_g, z_g)
             self.opt_G.step(gG)
         else:

@@ -25,6 +25,7 @@ import expressivity.autodiff.numpy as anp
 from expressivity.autodiff import getval, grad, nn, optim, stop_gradient, value_and_grad
 from expressivity.autodiff.optim import AdamState
 
+from ..checks import check_nonnegative_int
 from .fused import AdamHyper, eligible, fused_unroll
 from .models import discriminator, generator
 from .objectives import get_objective
@@ -72,9 +73,7 @@ def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None,
 
 
 def _check_unroll_steps(unroll_steps):
-    if isinstance(unroll_steps, bool) or not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
-        raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
-    return int(unroll_steps)
+    return check_nonnegative_int("unroll_steps", unroll_steps)
 
 
 def _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation, input_scale=1.0):
