@@ -43,7 +43,7 @@ FULL = dict(unroll_steps=(0, 5, 10), seeds=(0, 1, 2, 3, 4), steps=12_500, snapsh
             n_snapshot=1000, options={})
 #: Seconds-scale settings (tests, EXPRESSIVITY_QUICK=1 notebooks): tiny networks, 20 steps.
 QUICK = dict(unroll_steps=(0, 2), seeds=(0, 1), steps=20, snapshot_every=5, n_snapshot=200,
-             options=dict(latent_dim=4, g_hidden=8, d_hidden=8, batch_size=32))
+             options=dict(latent_dim=4, g_hidden=8, d_hidden=8, batch_size=32, n_eval=200))
 
 COLLAPSE_FRACTION = 0.8   # a snapshot is "on one mode" when >= 80 % of samples are nearest it
 HOPS_AFTER = 5000         # ... counted after this many iterations (5 for quick runs, see below)
@@ -82,8 +82,16 @@ def _checkpoints(root):
 
 
 def _store(cache_dir):
-    """The cell store shared by this module's figures (beside their own cache directories)."""
-    return None if cache_dir is None else Path(cache_dir).parent / "metz2017_unrolled_runs"
+    """Where the runs are stored. Called by the figure command (``cache_dir`` named after one
+    of this module's jobs, ``<figures>/.cache/<job>``), the module's figures share one store
+    beside their cache directories, ``<figures>/.cache/metz2017_unrolled_runs``, so no run is trained twice;
+    any other ``cache_dir`` holds its own store (``<cache_dir>/runs``); None: a throw-away one."""
+    if cache_dir is None:
+        return None
+    p = Path(cache_dir)
+    if p.name in {job.name for job in JOBS}:
+        return p.parent / "metz2017_unrolled_runs"
+    return p / "runs"
 
 
 def ring_runs(unroll_steps=FULL["unroll_steps"], seeds=FULL["seeds"], steps=FULL["steps"],
