@@ -107,19 +107,43 @@ def _split(theta, din, H):
 
 
 def _expit(x):
-    from scipy.special import expit
+    """sigmoid(x) without overflow: e = exp(-|x|) <= 1, then 1/(1+e) or e/(1+e)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
-    return expit(x)
+
+_KERNELS: list = []
+
+
+def _kernels():
+    """The compiled passes (:mod:`.fused_kernels`), or None where numba is missing; the
+    numpy form below is then used (and is the tests' reference)."""
+    if not _KERNELS:
+        try:
+            from . import fused_kernels
+        except ImportError:  # pragma: no cover - numba is a dependency
+            fused_kernels = None
+        _KERNELS.append(fused_kernels)
+    return _KERNELS[0] if USE_KERNELS else None
+
+
+#: Use the compiled passes when numba is importable (False: the numpy form, for comparison).
+USE_KERNELS = True
 
 
 def _forward(theta, x_real, x_fake, din, H, s):
-    """Loss, gradient and the intermediates of the logistic loss at theta (plain arrays)."""
+    """Loss, gradient (flat, theta's dtype) and the residual for :func:`_hvp`."""
     W1, b1, w2, b2 = _split(theta, din, H)
     nr, nf = x_real.shape[0], x_fake.shape[0]
     dt = theta.dtype
     Xs = np.concatenate([x_real, x_fake], axis=0).astype(dt, copy=False)
     if s != 1.0:
         Xs = Xs * dt.type(s)
+    k = _kernels()
+    if k is not None:
+        loss, gW1, gb1, gw2, gb2, delta, eps_ = k.loss_grad(Xs, W1, b1, w2, float(b2[0]), nr)
+        g = np.concatenate([gW1.ravel(), gb1, gw2, [gb2]]).astype(dt)
+        return loss, g, ("kernel", Xs, W1, b1, w2, float(b2[0]), nr, delta, eps_)
     Hm = Xs @ W1
     Hm += b1
     M = Hm > 0
@@ -139,7 +163,35 @@ def _forward(theta, x_real, x_fake, din, H, s):
     GH *= M
     ones = np.ones(nr + nf, dt)  # column sums as matrix-vector products (~4x faster than sum)
     g = np.concatenate([(Xs.T @ GH).ravel(), ones @ GH, A.T @ delta, [delta.sum()]]).astype(dt, copy=False)
-    return loss, g, (Xs, M, A, delta, eps_, GH, W1, w2, ones)
+    return loss, g, ("numpy", Xs, M, A, delta, eps_, GH, W1, w2, ones)
+
+
+def _hvp(res, gbar, din, H, s, dt, nf):
+    """(d theta, d x_fake) of <gbar, gradient> (module docstring), from :func:`_forward`'s
+    residual; ``nf`` fake rows (the last ones)."""
+    W1b, b1b, w2b, b2b = _split(gbar, din, H)
+    if res[0] == "kernel":
+        _, Xs, W1, b1, w2, b2, nr, delta, eps_ = res
+        dW1, db1, dw2, db2, dX = _kernels().hvp(Xs, W1, b1, w2, b2, nr, delta, eps_, W1b, b1b, w2b,
+                                                float(b2b[0]))
+        d_theta = np.concatenate([dW1.ravel(), db1, dw2, [db2]]).astype(dt)
+        return d_theta, (dX * s).astype(dt)
+    _, Xs, M, A, delta, eps_, GH, W1, w2, ones = res
+    Q = Xs @ W1b
+    Q += b1b
+    Q *= M
+    r = A @ w2b
+    r += Q @ w2
+    r += b2b
+    u = eps_ * r
+    E = np.stack([u, delta], 1) @ np.stack([w2, w2b])
+    E *= M
+    d_theta = np.concatenate([(Xs.T @ E).ravel(), ones @ E, A.T @ u + Q.T @ delta, [u.sum()]])
+    gx = E[-nf:] @ W1.T
+    gx += GH[-nf:] @ W1b.T
+    if s != 1.0:
+        gx *= gx.dtype.type(s)
+    return d_theta.astype(dt, copy=False), gx
 
 
 def loss_and_grad(D, x_real, x_fake, input_scale=1.0):
@@ -172,7 +224,7 @@ def _step_with_residual(S, x_fake, x_real, din, H, s, t, hp):
     theta, m, v = S[:P], S[P:2 * P], S[2 * P:]
     _, g, inter = _forward(theta, x_real, x_fake, din, H, s)
     th1, m1, v1, sq, d, a, c2 = _adam(theta, m, v, g, t, hp)
-    return np.concatenate([th1, m1, v1]), (g, inter, m1, sq, d, a, c2)
+    return np.concatenate([th1, m1, v1]), (g, inter, m1, sq, d, a, c2, x_fake.shape[0])
 
 
 def _step(S, x_fake, x_real, din, H, s, t, hp):
@@ -201,7 +253,7 @@ def _vjp(gS, ans, argnums, S, x_fake, x_real, din, H, s, t, hp, _res=None):
             return anp.sum(_composed(S_, xf_, x_real, din, H, s, t, hp) * gS)
         gs = grad(inner, argnum=(0, 1))(S, x_fake)
         return [gs[i] for i in argnums]
-    g, (Xs, M, A, delta, eps_, GH, W1, w2, ones), m1, sq, d, a, c2 = _res
+    g, inter, m1, sq, d, a, c2, nf = _res
     P = S.shape[0] // 3
     gth, gm1, gv1 = gS[:P], gS[P:2 * P], gS[2 * P:]
     # Adam: p' = p - a m'/(sqrt(c2 v') + eps), m' = b1 m + (1-b1) g, v' = b2 v + (1-b2) g^2
@@ -211,28 +263,10 @@ def _vjp(gS, ans, argnums, S, x_fake, x_real, din, H, s, t, hp, _res=None):
     gbar = mh * (1.0 - hp.b1) + vh * (2.0 * (1.0 - hp.b2)) * g
     out_m, out_v = mh * hp.b1, vh * hp.b2
     # Hessian-vector product of the logistic loss along gbar
-    W1b, b1b, w2b, b2b = _split(gbar, din, H)
-    Q = Xs @ W1b
-    Q += b1b
-    Q *= M
-    r = A @ w2b
-    r += Q @ w2
-    r += b2b
-    u = eps_ * r
-    E = np.stack([u, delta], 1) @ np.stack([w2, w2b])
-    E *= M
-    d_theta = np.concatenate([(Xs.T @ E).ravel(), ones @ E, A.T @ u + Q.T @ delta, [u.sum()]])
+    d_theta, gx = _hvp(inter, gbar, din, H, s, gth.dtype, nf)
     out = []
     for i in argnums:
-        if i == 0:
-            out.append(np.concatenate([gth + d_theta.astype(gth.dtype, copy=False), out_m, out_v]))
-        else:
-            nr = Xs.shape[0] - x_fake.shape[0]
-            gx = E[nr:] @ W1.T
-            gx += GH[nr:] @ W1b.T
-            if s != 1.0:
-                gx *= gx.dtype.type(s)
-            out.append(gx.astype(x_fake.dtype, copy=False))
+        out.append(np.concatenate([gth + d_theta, out_m, out_v]) if i == 0 else gx.astype(x_fake.dtype, copy=False))
     return out
 
 

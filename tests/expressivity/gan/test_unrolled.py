@@ -46,11 +46,15 @@ def test_unrolled_gradient_vs_finite_differences(objective, d_act):
     assert rel_error(g1, g) > 1e-3
 
 
+@pytest.mark.parametrize("kernels", [True, False], ids=["compiled", "numpy"])
 @pytest.mark.parametrize("objective", ["minimax", "reverse_kl"])
-def test_fused_step_equals_composed_and_finite_differences(objective):
-    """The fused Adam step (one ReLU hidden layer) against the composed engine form (values
-    and gradients to rounding) and against central finite differences, starting from
-    nonzero Adam moments."""
+def test_fused_step_equals_composed_and_finite_differences(objective, kernels, monkeypatch):
+    """The fused Adam step (one ReLU hidden layer; its compiled and its numpy form) against
+    the composed engine form (values and gradients to rounding) and against central finite
+    differences, starting from nonzero Adam moments."""
+    from expressivity.gan import fused
+
+    monkeypatch.setattr(fused, "USE_KERNELS", kernels)
     G, D, z, x = _tiny(1)
     assert eligible(D, "relu")
     r = np.random.default_rng(2)
@@ -85,8 +89,28 @@ def test_fused_second_order_matches_composed():
     assert rel_error(hvp(hp), hvp(hp.optimizer())) < 1e-10
 
 
-def test_fused_first_step_loss_and_gradient():
+def test_fused_float32_agrees_with_float64():
+    """The float32 path (the trainer's) against float64 at the paper's shapes: the unrolled
+    gradient agrees to float32 rounding (relative 1e-4)."""
+    arch = Architecture(latent_dim=16, g_hidden=32)
+    g = {}
+    for dt in (np.float64, np.float32):
+        G, D = arch.init_params(0, dt)
+        r = np.random.default_rng(1)
+        z = r.standard_normal((64, 16)).astype(dt)
+        x = r.standard_normal((64, 2)).astype(dt) * 2
+        g[dt] = grad(lambda G: unrolled_generator_loss(G, D, z, x, 5, "minimax", AdamHyper(1e-2), None, False,
+                                                       "relu", "relu", 0.25))(G)
+    assert all(a.dtype == np.float32 for a in tree_leaves(g[np.float32]))
+    assert rel_error(g[np.float32], g[np.float64]) < 1e-4
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["compiled", "numpy"])
+def test_fused_first_step_loss_and_gradient(kernels, monkeypatch):
     """The closed-form loss and gradient at theta_D^0 equal d_loss and its engine gradient."""
+    from expressivity.gan import fused
+
+    monkeypatch.setattr(fused, "USE_KERNELS", kernels)
     G, D, z, x = _tiny(5)
     fake = np.asarray(generator(G, z, "tanh"))
     ld, g = loss_and_grad(D, x, fake, 0.25)
