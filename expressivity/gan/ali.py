@@ -35,21 +35,55 @@ from ..checks import as_generator, check_choice, check_positive, check_positive_
 from .models import INITS
 from .trainer import TrainerBase, _batch, check_b1
 
-__all__ = ["ALIArchitecture", "ALITrainer", "ali_losses", "maxout_apply", "MODELS", "ENCODERS"]
+__all__ = ["ALIArchitecture", "ALITrainer", "ali_losses", "maxout_apply", "batch_norm", "mlp_bn_apply",
+           "MODELS", "ENCODERS"]
 
 MODELS = ("ali", "gan")
 ENCODERS = ("noise", "gaussian")
 
 
-def _dense_layers(rng, shapes, gain, init, dtype):
-    """One dense layer per (n_in, n_out) in ``shapes`` (zero biases), by nn.mlp_init."""
+def _dense_layers(rng, shapes, gain, init, dtype, std=None, batch_norm=False):
+    """One dense layer per (n_in, n_out) in ``shapes`` (zero biases), by nn.mlp_init: weights
+    of variance gain^2 / n_in, or ``std``^2 whatever the fan-in (the official code's
+    IsotropicGaussian(0.02)). ``batch_norm``: the hidden layers (all but the last) also get a
+    batch-norm scale "gamma" (ones) and shift "beta" (zeros)."""
     out = []
-    for n_in, n_out in shapes:
-        layer = nn.mlp_init(rng, [n_in, n_out], sigma_w2=gain * gain, sigma_b2=0.0, dtype=dtype,
-                            init=init)[0]
+    for i, (n_in, n_out) in enumerate(shapes):
+        s2 = gain * gain if std is None else std * std * n_in
+        layer = nn.mlp_init(rng, [n_in, n_out], sigma_w2=s2, sigma_b2=0.0, dtype=dtype, init=init)[0]
         layer["W"] = np.ascontiguousarray(layer["W"])
+        if batch_norm and i < len(shapes) - 1:
+            layer["gamma"] = np.ones(n_out, dtype)
+            layer["beta"] = np.zeros(n_out, dtype)
         out.append(layer)
     return out
+
+
+BN_EPS = 1e-4  # Blocks' BatchNormalization default epsilon
+
+
+def batch_norm(z, gamma, beta, eps=BN_EPS):
+    """(z - mean) / sqrt(var + eps) * gamma + beta over the rows of ``z`` (the batch's own
+    statistics; Ioffe & Szegedy 2015), differentiable."""
+    mu = anp.mean(z, axis=0, keepdims=True)
+    d = z - mu
+    v = anp.mean(d * d, axis=0, keepdims=True)
+    return d / anp.sqrt(v + eps) * gamma + beta
+
+
+def mlp_bn_apply(params, x, activation="relu"):
+    """An MLP whose hidden layers are batch-normalised before the activation (layers with
+    "gamma"/"beta"; their bias is cancelled by the normalisation) and whose last layer is
+    linear; layers without them are ordinary dense layers."""
+    h = x
+    n = len(params)
+    act = nn.get_activation(activation)
+    for i, layer in enumerate(params):
+        if "gamma" in layer:
+            h = act(batch_norm(h @ layer["W"], layer["gamma"], layer["beta"]))
+        else:
+            h = nn.dense_apply(layer, h, activation if i < n - 1 else "linear")
+    return h
 
 
 def maxout_apply(params, x, pieces):
@@ -91,6 +125,8 @@ class ALIArchitecture:
     d_hidden: int = 200
     d_layers: int = 3
     d_pieces: int = 5
+    batch_norm: bool = True
+    init_std: float = 0.02
     init: str = "gaussian"
     init_gain: float = math.sqrt(2.0)
 
@@ -103,6 +139,10 @@ class ALIArchitecture:
         check_choice("encoder", self.encoder, ENCODERS)
         check_choice("init", self.init, INITS)
         object.__setattr__(self, "init_gain", check_positive("init_gain", self.init_gain))
+        if self.init_std is not None:
+            object.__setattr__(self, "init_std", check_positive("init_std", self.init_std))
+        if not isinstance(self.batch_norm, (bool, np.bool_)):
+            raise TypeError(f"batch_norm must be True or False, got {type(self.batch_norm).__name__}")
 
     def as_dict(self):
         return asdict(self)
@@ -115,7 +155,8 @@ class ALIArchitecture:
 
         def mlp(n_in, n_hidden_layers, n_out):
             sizes = [n_in] + [H] * n_hidden_layers + [n_out]
-            return _dense_layers(rng, list(zip(sizes[:-1], sizes[1:])), g, init, dtype)
+            return _dense_layers(rng, list(zip(sizes[:-1], sizes[1:])), g, init, dtype, self.init_std,
+                                 self.batch_norm)
 
         out = {"Gx": mlp(self.latent_dim, self.decoder_layers, self.data_dim)}
         if model == "ali":
@@ -125,7 +166,7 @@ class ALIArchitecture:
         d_in = self.data_dim + (self.latent_dim if model == "ali" else 0)
         Hd, P = self.d_hidden, self.d_pieces
         shapes = [(d_in, Hd * P)] + [(Hd, Hd * P)] * (self.d_layers - 1) + [(Hd, 1)]
-        out["D"] = _dense_layers(rng, shapes, g, init, dtype)
+        out["D"] = _dense_layers(rng, shapes, g, init, dtype, self.init_std)
         return out
 
     @property
@@ -133,14 +174,14 @@ class ALIArchitecture:
         return self.data_dim if self.encoder == "noise" else self.latent_dim
 
     def decode(self, Gx, z):
-        return nn.mlp_apply(Gx, z, self.gen_activation)
+        return mlp_bn_apply(Gx, z, self.gen_activation)
 
     def encode(self, E, x, eps):
         """(z, deterministic code): the sample and, for the Gaussian encoder, its mean (for
         the noise encoder, the code at eps = 0)."""
         if self.encoder == "noise":
-            return nn.mlp_apply(E, anp.concatenate([x, eps], axis=1), self.gen_activation), None
-        h = nn.mlp_apply(E, x, self.gen_activation)
+            return mlp_bn_apply(E, anp.concatenate([x, eps], axis=1), self.gen_activation), None
+        h = mlp_bn_apply(E, x, self.gen_activation)
         k = self.latent_dim
         mu, logvar = h[:, :k], anp.clip(h[:, k:], -12.0, 6.0)
         return mu + anp.exp(0.5 * logvar) * eps, mu

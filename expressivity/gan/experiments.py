@@ -335,18 +335,19 @@ def objectives_experiment(objectives=("kl", "reverse_kl", "minimax", "logd", "he
             for o in objectives}
 
 
-#: ALI on the 25-Gaussian grid. "dumoulin2017": the official experiment's shapes and optimiser
-#: (``IshmaelBelghazi/ALI``, ``experiments/ali_mixture.py`` and ``gan_mixture.py``: decoder
-#: 2 -> 4 x 400 ReLU -> 2, encoder [x, eps] -> 2 x 400 ReLU -> z, discriminator 3 maxout
-#: layers of 200 units x 5 pieces on [x, z] (on x for the GAN), Adam lr 1e-4, beta1 = 0.8,
-#: batch 100; 200 epochs of 100 000 points = 200 000 steps there) without batch
-#: normalisation (the autodiff has none): weights N(0, 2 / fan_in) instead of N(0, 0.02^2)
-#: with batch norm; ``steps`` is the caller's (the figure uses fewer, see its module).
+#: ALI on the 25-Gaussian grid. "dumoulin2017": the official experiment (``IshmaelBelghazi/
+#: ALI``, ``experiments/ali_mixture.py`` and ``gan_mixture.py``): decoder 2 -> 4 x 400
+#: (batch norm, ReLU) -> 2, encoder [x, eps] -> 2 x 400 (batch norm, ReLU) -> z, discriminator
+#: 3 maxout layers of 200 units x 5 pieces on [x, z] (on x for the GAN), weights N(0, 0.02^2),
+#: biases 0, Adam lr 1e-4, beta1 = 0.8, batch 100 (200 epochs of 100 000 points = 200 000
+#: steps there; ``steps`` is the caller's). Batch norm uses each batch's own statistics, also
+#: when sampling (2500 samples at once); the official code keeps running averages for that.
 ALI_SETTINGS = {
     "dumoulin2017": dict(latent_dim=2, gen_hidden=400, decoder_layers=4, encoder_layers=2,
                          gen_activation="relu", encoder="noise", d_hidden=200, d_layers=3,
-                         d_pieces=5, init="gaussian", init_gain=float(np.sqrt(2.0)),
-                         batch_size=100, d_lr=1e-4, g_lr=1e-4, b1=0.8, dtype="float32"),
+                         d_pieces=5, batch_norm=True, init_std=0.02, init="gaussian",
+                         init_gain=float(np.sqrt(2.0)), batch_size=100, d_lr=1e-4, g_lr=1e-4, b1=0.8,
+                         dtype="float32"),
 }
 
 

@@ -16,9 +16,10 @@ from expressivity.autodiff.testing import numerical_grad, rel_error
 from expressivity.gan.ali import ALIArchitecture, ALITrainer, ali_losses, maxout_apply
 
 
-def _tiny(encoder, seed=0):
+def _tiny(encoder, seed=0, batch_norm=True):
     arch = ALIArchitecture(gen_hidden=5, decoder_layers=2, encoder_layers=1, d_hidden=4, d_layers=2,
-                           d_pieces=3, encoder=encoder, gen_activation="tanh")
+                           d_pieces=3, encoder=encoder, gen_activation="tanh", batch_norm=batch_norm,
+                           init_std=0.5)
     p = arch.init_params("ali", seed)
     r = np.random.default_rng(seed)
     for net in p.values():
@@ -39,6 +40,16 @@ def test_ali_loss_gradients_vs_fd(encoder, which, loss):
         return ali_losses(q["E"], q["Gx"], q["D"], x, z, eps, arch)[loss]
 
     assert rel_error(grad(f)(p[which]), numerical_grad(f, (p[which],))) < 1e-6
+
+
+def test_batch_norm_matches_numpy():
+    """Batch statistics (population variance) and eps = 1e-4, then scale and shift."""
+    from expressivity.gan.ali import batch_norm
+
+    r = np.random.default_rng(2)
+    z, g, b = r.normal(size=(9, 4)) * 3 + 1, r.normal(size=4), r.normal(size=4)
+    ref = (z - z.mean(0)) / np.sqrt(z.var(0) + 1e-4) * g + b
+    np.testing.assert_allclose(batch_norm(z, g, b), ref, rtol=1e-13)
 
 
 def test_maxout_matches_numpy():
@@ -63,6 +74,8 @@ def test_official_shapes():
     assert [l["W"].shape for l in p["Gx"]] == [(2, 400)] + [(400, 400)] * 3 + [(400, 2)]
     assert [l["W"].shape for l in p["D"]] == [(4, 1000), (200, 1000), (200, 1000), (200, 1)]
     assert [l["W"].shape for l in ALIArchitecture().init_params("gan", 0)["D"]][0] == (2, 1000)
+    assert all("gamma" in l for l in p["Gx"][:-1]) and "gamma" not in p["Gx"][-1]
+    assert abs(p["D"][1]["W"].std() / 0.02 - 1) < 0.01  # IsotropicGaussian(std=0.02)
 
 
 def test_joint_discriminator_optimum_is_log_ratio():
@@ -74,7 +87,7 @@ def test_joint_discriminator_optimum_is_log_ratio():
 def test_gaussian_encoder_reparameterisation_moments():
     """z = mu + exp(logvar/2) eps: over many eps at one x, the sample mean and variance match
     the heads within 5 standard errors."""
-    arch, p, _, _, _ = _tiny("gaussian")
+    arch, p, _, _, _ = _tiny("gaussian", batch_norm=False)
     x = np.repeat(np.array([[0.3, -0.7]]), 20000, 0)
     eps = np.random.default_rng(1).normal(size=(20000, 2))
     z, mu = arch.encode(p["E"], x, eps)
