@@ -110,9 +110,11 @@ class ALIArchitecture:
     encoder G_z: [x, eps] (``encoder="noise"``) or x (``"gaussian"``) -> ``gen_hidden`` x
     ``encoder_layers`` -> z (or mean and log-variance); both ``gen_activation``. D: maxout,
     ``d_layers`` hidden layers of ``d_hidden`` units with ``d_pieces`` pieces, on [x, z] (ALI)
-    or x (GAN). Weights ``init`` with ``init_gain`` (entries of variance gain^2 / fan_in for
-    "gaussian"), biases 0. Defaults: the official 25-Gaussian experiment's shapes (module doc)
-    without its batch normalisation (see :data:`expressivity.gan.experiments.ALI_SETTINGS`).
+    or x (GAN). Weights N(0, ``init_std``^2) (or, with ``init_std=None``, ``init`` with
+    ``init_gain``: entries of variance gain^2 / fan_in for "gaussian"), biases 0;
+    ``batch_norm`` normalises every hidden pre-activation with the batch's own statistics.
+    Defaults: the official 25-Gaussian experiment (module doc; weights N(0, 0.02^2) and batch
+    normalisation as there, see :data:`expressivity.gan.experiments.ALI_SETTINGS`).
     """
 
     latent_dim: int = 2
