@@ -37,15 +37,19 @@ def samples_panel(ax, samples, mixture: Mixture, title="", lim=None, color="tab:
     _frame(ax, mixture, lim, title)
 
 
-def density_panel(ax, samples, mixture: Mixture, title="", lim=None, bins=120, cmap="Greens"):
+def density_panel(ax, samples, mixture: Mixture, title="", lim=None, bins=120, cmap="Greens", means=False):
     """Log-scaled 2-D histogram of ``samples`` (Metz et al. Fig. 1 style: where the generator
-    puts its mass); samples outside the view are counted at its edge."""
+    puts its mass); samples outside the view are counted at its edge. ``means``: the
+    mixture's means as open circles on top."""
     x = np.asarray(samples, float)
     lim = limits(mixture) if lim is None else lim
     xc = np.clip(x, -lim, lim)
     h, _, _ = np.histogram2d(xc[:, 0], xc[:, 1], bins=bins, range=[[-lim, lim], [-lim, lim]])
     ax.imshow(np.log1p(h.T), origin="lower", extent=(-lim, lim, -lim, lim), cmap=cmap,
               interpolation="nearest", aspect="equal")
+    if means:
+        ax.scatter(mixture.means[:, 0], mixture.means[:, 1], s=22, facecolors="none",
+                   edgecolors="tab:red", lw=0.6, zorder=3)
     _frame(ax, mixture, lim, title)
 
 
