@@ -32,23 +32,34 @@ def gaussian_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
     return (rng.standard_normal((n_in, n_out)) * np.sqrt(sigma_w2 / n_in)).astype(dtype)
 
 
-def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
-    """W of shape (n_in, n_out) = sqrt(sigma_w2 * max(1, n_out / n_in)) * Q, Q Haar-orthogonal.
+def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64, fan_ratio=True):
+    """W of shape (n_in, n_out) = gain * Q with Q Haar-distributed semi-orthogonal.
 
-    Q has orthonormal rows (n_in <= n_out) or columns (n_in > n_out), drawn as the Q factor of
-    a Gaussian matrix with the signs of R's diagonal folded in (Mezzadri 2007). Each entry then
-    has variance sigma_w2 / n_in, as for :func:`gaussian_init`.
+    Q has orthonormal rows (n_in <= n_out) or orthonormal columns (n_in > n_out), drawn as the
+    Q factor of a Gaussian matrix with the signs of R's diagonal folded in (Mezzadri 2007).
+    The gain is
+
+    - ``fan_ratio=True`` (default): gain = sqrt(sigma_w2 * max(1, n_out / n_in)). Every entry
+      then has variance sigma_w2 / n_in on average, as for :func:`gaussian_init` (the
+      mean-field convention); a widening layer's rows have norm sqrt(sigma_w2 n_out / n_in),
+      e.g. ~11 for a 2 -> 128 layer at sigma_w2 = 1.96.
+    - ``fan_ratio=False``: gain = sqrt(sigma_w2), whatever the shape: rows (or columns) of norm
+      sqrt(sigma_w2). This is TensorFlow's ``orthogonal_initializer(gain=sqrt(sigma_w2))`` and
+      PyTorch's ``nn.init.orthogonal_(W, gain)``, the initialisation of the unrolled-GAN
+      reference code (gain 1.4) and of Metz et al. (2017), App. A (gain 0.8).
     """
     rng = as_generator(rng, "rng")
     n_in, n_out = check_positive_int("n_in", n_in), check_positive_int("n_out", n_out)
     sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    if not isinstance(fan_ratio, (bool, np.bool_)):
+        raise TypeError(f"fan_ratio must be True or False, got {type(fan_ratio).__name__}")
     big, small = max(n_in, n_out), min(n_in, n_out)
     a = rng.standard_normal((big, small))
     q, r = np.linalg.qr(a)
     q = q * np.sign(np.diag(r))
     if n_in < n_out:
         q = q.T
-    scale = np.sqrt(sigma_w2 * max(1.0, n_out / n_in))
+    scale = np.sqrt(sigma_w2 * (max(1.0, n_out / n_in) if fan_ratio else 1.0))
     return (scale * q).astype(dtype)
 
 

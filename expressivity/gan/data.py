@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["Mixture", "ring", "grid", "unbalanced", "as_generator"]
 
 
-from ..autodiff.nn import as_generator  # noqa: E402  (one seed convention for all models)
+from ..checks import as_generator, check_nonnegative_int, check_positive, check_positive_int, plain  # noqa: E402
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,11 +31,11 @@ class Mixture:
 
     def __post_init__(self):
         means = np.asarray(self.means, dtype=np.float64)
-        if means.ndim != 2 or means.shape[0] < 1:
-            raise ValueError(f"means must have shape (n_modes, dim), got {means.shape}")
-        v = float(self.variance)
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"variance must be a finite number > 0, got {self.variance}")
+        if means.ndim != 2 or means.shape[0] < 1 or means.shape[1] < 1:
+            raise ValueError(f"means must have shape (n_modes >= 1, dim >= 1), got {means.shape}")
+        if not np.all(np.isfinite(means)):
+            raise ValueError("means must be finite numbers (got NaN or inf)")
+        v = check_positive("variance", self.variance)
         w = np.asarray(self.weights, dtype=np.float64)
         if w.shape != (means.shape[0],) or np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError(
@@ -58,8 +58,7 @@ class Mixture:
 
     def sample(self, n, seed=0, return_labels=False):
         """``n`` i.i.d. samples (and their component labels); seeded by an int or Generator."""
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be an integer >= 0, got {n!r}")
+        n = check_nonnegative_int("n", n)
         rng = as_generator(seed)
         labels = rng.choice(self.n_modes, size=int(n), p=self.weights)
         x = self.means[labels] + self.std * rng.standard_normal((int(n), self.dim))
@@ -71,7 +70,12 @@ class Mixture:
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"x must have shape (n, {self.dim}), got {x.shape}")
-        s2 = self.variance + float(extra_variance)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x must be finite numbers (got NaN or inf)")
+        h2 = float(extra_variance) if isinstance(extra_variance, (int, float, np.number)) else np.nan
+        if not (np.isfinite(h2) and h2 >= 0):
+            raise ValueError(f"extra_variance must be a finite number >= 0, got {plain(extra_variance)}")
+        s2 = self.variance + h2
         d2 = ((x[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)
         logc = np.log(self.weights)[None, :] - d2 / (2 * s2) - 0.5 * self.dim * np.log(2 * np.pi * s2)
         m = logc.max(1, keepdims=True)
@@ -80,10 +84,8 @@ class Mixture:
 
 def ring(n_modes=8, radius=2.0, variance=0.02**2, weights=None) -> Mixture:
     """``n_modes`` components at angles 2 pi i / n_modes on a circle of ``radius``."""
-    if not isinstance(n_modes, (int, np.integer)) or n_modes < 1:
-        raise ValueError(f"n_modes must be a positive integer, got {n_modes!r}")
-    if not (np.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be a finite number > 0, got {radius}")
+    n_modes = check_positive_int("n_modes", n_modes)
+    radius = check_positive("radius", radius)
     theta = 2 * np.pi * np.arange(n_modes) / n_modes
     means = radius * np.stack([np.cos(theta), np.sin(theta)], 1)
     return Mixture(means, variance, np.ones(n_modes) if weights is None else weights)
@@ -91,10 +93,8 @@ def ring(n_modes=8, radius=2.0, variance=0.02**2, weights=None) -> Mixture:
 
 def grid(n_per_side=5, spacing=2.0, variance=0.05**2, weights=None) -> Mixture:
     """``n_per_side``^2 components on a centred square grid (default {-4,-2,0,2,4}^2)."""
-    if not isinstance(n_per_side, (int, np.integer)) or n_per_side < 1:
-        raise ValueError(f"n_per_side must be a positive integer, got {n_per_side!r}")
-    if not (np.isfinite(spacing) and spacing > 0):
-        raise ValueError(f"spacing must be a finite number > 0, got {spacing}")
+    n_per_side = check_positive_int("n_per_side", n_per_side)
+    spacing = check_positive("spacing", spacing)
     c = spacing * (np.arange(n_per_side) - (n_per_side - 1) / 2)
     means = np.stack(np.meshgrid(c, c, indexing="ij"), -1).reshape(-1, 2)
     return Mixture(means, variance, np.ones(len(means)) if weights is None else weights)
@@ -102,8 +102,11 @@ def grid(n_per_side=5, spacing=2.0, variance=0.05**2, weights=None) -> Mixture:
 
 def unbalanced(mixture: Mixture, ratio=10.0) -> Mixture:
     """The same components with geometrically spaced weights, largest/smallest = ``ratio``."""
-    if not (np.isfinite(ratio) and ratio >= 1):
-        raise ValueError(f"ratio must be a finite number >= 1, got {ratio}")
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a gan.Mixture, got {type(mixture).__name__}")
+    ratio = check_positive("ratio", ratio)
+    if ratio < 1:
+        raise ValueError(f"ratio must be a finite number >= 1, got {plain(ratio)}")
     k = mixture.n_modes
     w = ratio ** (-np.arange(k) / max(k - 1, 1))
     return Mixture(mixture.means, mixture.variance, w)

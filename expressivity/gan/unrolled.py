@@ -25,20 +25,27 @@ import expressivity.autodiff.numpy as anp
 from expressivity.autodiff import getval, grad, nn, optim, stop_gradient, value_and_grad
 from expressivity.autodiff.optim import AdamState
 
+from ..checks import check_nonnegative_int
+from .fused import AdamHyper, eligible, fused_unroll
 from .models import discriminator, generator
 from .objectives import get_objective
 
-__all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "adam_state_of"]
+__all__ = ["d_loss", "unroll_discriminator", "unrolled_generator_loss", "unrolled_surrogate",
+           "adam_state_of"]
 
 
-def d_loss(D, x_real, x_fake, activation="tanh"):
+def d_loss(D, x_real, x_fake, activation="tanh", input_scale=1.0):
     """Logistic discriminator loss -f = E_p[softplus(-T)] + E_q[softplus(T)].
 
     Real and fake rows go through the network as one stacked batch and the two means are one
     weighted sum, sum_i w_i softplus(s_i T_i) with s = -1, w = 1/n_real on real rows and
     s = +1, w = 1/n_fake on fake rows (a quarter of the recorded operations of two passes and
-    two means; the unrolled steps are bound by per-operation overhead)."""
-    T = nn.mlp_apply(D, anp.concatenate([x_real, x_fake], axis=0), activation)
+    two means; the unrolled steps are bound by per-operation overhead). The network sees
+    ``input_scale`` * x."""
+    x = anp.concatenate([x_real, x_fake], axis=0)
+    if input_scale != 1.0:
+        x = x * input_scale
+    T = nn.mlp_apply(D, x, activation)
     s, w = _signs_weights(x_real.shape[0], x_fake.shape[0], getval(T).dtype)
     return anp.sum(w * anp.softplus(T * s))
 
@@ -58,26 +65,30 @@ def _signs_weights(n_real, n_fake, dtype):
     return sw
 
 
-def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="tanh"):
+def unroll_discriminator(D, x_real, x_fake, unroll_steps, optimizer, state=None, activation="tanh",
+                         input_scale=1.0):
     """theta_D^K after ``unroll_steps`` pure ``optimizer`` steps on :func:`d_loss` (recorded
     on the current trace, so differentiable w.r.t. x_fake and D)."""
-    return _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation)[0]
+    return _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation, input_scale)[0]
 
 
-def _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation):
+def _check_unroll_steps(unroll_steps):
+    return check_nonnegative_int("unroll_steps", unroll_steps)
+
+
+def _unroll(D, x_real, x_fake, unroll_steps, optimizer, state, activation, input_scale=1.0):
     """(theta_D^K, d_loss and its gradient at theta_D^0 = D): the first unrolled step's
     gradient is the real discriminator's gradient of this iteration (see GANTrainer.step)."""
-    if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
-        raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
+    unroll_steps = _check_unroll_steps(unroll_steps)
     if state is None:
         state = optimizer.init(D)
     first = None
-    for k in range(int(unroll_steps)):
+    for k in range(unroll_steps):
         if k == 0:
-            ld, g = _d_value_and_grad(D, x_real, x_fake, activation)
+            ld, g = _d_value_and_grad(D, x_real, x_fake, activation, input_scale)
             first = (ld, g)
         else:
-            g = _d_grad(D, x_real, x_fake, activation)
+            g = _d_grad(D, x_real, x_fake, activation, input_scale)
         D, state = optimizer.update(g, state, D)
     return D, first
 
@@ -87,41 +98,55 @@ _d_value_and_grad = value_and_grad(d_loss)
 
 
 def unrolled_generator_loss(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None,
-                            state=None, first_order=False, activation="tanh"):
+                            state=None, first_order=False, activation="tanh", d_activation=None,
+                            d_input_scale=1.0):
     """The surrogate f_K as a function of the generator parameters ``G`` (see module doc).
 
-    ``optimizer``: a pure optimiser (default ``optim.adam(1e-4, b1=0.5)``); ``state``: its
-    state for D (default fresh). Differentiate with ``grad(unrolled_generator_loss)``.
+    ``optimizer``: a pure optimiser, or :class:`.fused.AdamHyper` hyperparameters (default
+    ``AdamHyper(1e-4, b1=0.5)``): Adam then runs as one fused operation per step when D has
+    one ReLU hidden layer (:mod:`.fused`; the same numbers as the composed form), else as
+    ``optim.adam``. ``state``: the optimiser's state for D (default fresh). Differentiate with
+    ``grad(unrolled_generator_loss)``.
     """
-    return _surrogate(G, D, z, x_real, unroll_steps, objective, optimizer, state, first_order,
-                      activation)[0]
+    return unrolled_surrogate(G, D, z, x_real, unroll_steps, objective, optimizer, state,
+                              first_order, activation, d_activation, d_input_scale)[0]
 
 
-def _surrogate(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None, state=None,
-               first_order=False, activation="tanh"):
-    """(f_K, aux): aux = (d_loss, its gradient in D) at the current D and generator samples
-    for unroll_steps >= 1 (a by-product of the first unrolled step), else None. For
-    ``value_and_grad(..., has_aux=True)``: the trainer's discriminator step reuses aux."""
+def unrolled_surrogate(G, D, z, x_real, unroll_steps=0, objective="minimax", optimizer=None,
+                       state=None, first_order=False, activation="tanh", d_activation=None,
+                       d_input_scale=1.0, with_first=True):
+    """(f_K, aux): the generator loss of :func:`unrolled_generator_loss` and, for
+    ``unroll_steps`` >= 1, aux = (d_loss, its gradient in D) at the current D and generator
+    samples (a by-product of the first unrolled step; None for K = 0). For
+    ``value_and_grad(..., has_aux=True)``: a simultaneous discriminator step reuses aux;
+    ``with_first=False`` skips it."""
     obj = get_objective(objective)
+    unroll_steps = _check_unroll_steps(unroll_steps)
     if optimizer is None:
-        optimizer = optim.adam(1e-4, b1=0.5)
+        optimizer = AdamHyper(1e-4, b1=0.5)
+    d_act = activation if d_activation is None else d_activation
     fake = generator(G, z, activation)
     first = None
-    if unroll_steps:
+    if unroll_steps and isinstance(optimizer, AdamHyper) and eligible(D, d_act):
+        xf = stop_gradient(fake) if first_order else fake
+        DK, first = fused_unroll(D, x_real, xf, unroll_steps, optimizer, state, d_input_scale, with_first)
+        if first_order:
+            DK = stop_gradient(DK)
+    elif unroll_steps:
+        if isinstance(optimizer, AdamHyper):
+            optimizer = optimizer.optimizer()
         if first_order:
             DK, first = _unroll(D, x_real, stop_gradient(fake), unroll_steps, optimizer, state,
-                                activation)
+                                d_act, d_input_scale)
             DK = stop_gradient(DK)
         else:
-            DK, first = _unroll(D, x_real, fake, unroll_steps, optimizer, state, activation)
+            DK, first = _unroll(D, x_real, fake, unroll_steps, optimizer, state, d_act, d_input_scale)
     else:
-        if not isinstance(unroll_steps, (int, np.integer)) or unroll_steps < 0:
-            raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
         DK = D
-    loss = obj.generator_loss(discriminator(DK, fake, activation))
+    loss = obj.generator_loss(discriminator(DK, fake, d_act, d_input_scale))
     if obj.name == "minimax":
-        # f_K's real-data term: depends on theta_G through theta_D^K only
-        loss = loss - anp.mean(anp.softplus(-discriminator(DK, x_real, activation)))
+        # f_K's real-data term: depends on theta_G through theta_D^K only (constant for K = 0)
+        loss = loss - anp.mean(anp.softplus(-discriminator(DK, x_real, d_act, d_input_scale)))
     return loss, first
 
 

@@ -99,3 +99,24 @@ def test_kde_leave_one_out_oracle():
         o = np.delete(s, i, 0)
         ref = np.log(np.mean(stats.multivariate_normal(np.zeros(2), 0.3 * np.eye(2)).pdf(s[i] - o)))
         assert np.isclose(got[i], ref, rtol=1e-12)
+
+
+def test_mode_fractions_see_a_collapse_the_3_sigma_metric_misses():
+    """A blob of std 0.2 (10 sigma of the data) around one mode: VEEGAN's high-quality
+    fraction is P(|e| <= 0.06) = 1 - exp(-0.045) = 4.4 % (chi-square tail, within 5 binomial
+    standard errors), while the nearest-mode fractions put > 99 % of the samples on that mode
+    (the boundary to the next mode is 0.77 = 3.8 blob standard deviations away)."""
+    m = data.ring()
+    x = m.means[3] + 0.2 * np.random.default_rng(0).standard_normal((4000, 2))
+    r = metrics.mode_metrics(x, m)
+    p = 1 - np.exp(-0.045)
+    assert abs(r.high_quality_fraction - p) < 5 * np.sqrt(p * (1 - p) / 4000)
+    f = metrics.mode_fractions(x, m)
+    np.testing.assert_array_equal(f, r.fractions)
+    assert f[3] > 0.99 and np.isclose(f.sum(), 1.0)
+
+
+def test_mode_fractions_exact_counts():
+    m = data.ring()
+    x = np.concatenate([np.repeat(m.means[:1], 6, 0), np.repeat(m.means[5:6], 2, 0) * 1.3])
+    np.testing.assert_array_equal(metrics.mode_fractions(x, m), [0.75, 0, 0, 0, 0, 0.25, 0, 0])
