@@ -20,6 +20,7 @@ notebooks in ``notebooks/``.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-__all__ = ["FigureJob", "PAPERS", "all_jobs", "get_job", "paper_jobs", "show", "stamp_quick", "quick_mode",
+__all__ = ["FigureJob", "SharedRuns", "PAPERS", "all_jobs", "get_job", "paper_jobs", "show", "stamp_quick", "quick_mode",
            "checkpoint_path", "QUICK_STAMP"]
 
 #: Paper modules in the order of the README's table (``showcase`` holds the package's own
@@ -164,6 +165,45 @@ def checkpoint_path(cache_dir, name: str, params: Mapping[str, Any]) -> Path | N
 
     digest = hashlib.sha256(json.dumps(canonical(dict(params), legacy=True), sort_keys=True).encode()).hexdigest()[:20]
     return Path(cache_dir) / "checkpoints" / f"{name}-{digest}.pkl"
+
+
+class SharedRuns:
+    """The one run store that the figures of a paper module share, and where its runs keep
+    their checkpoints while a figure computes them.
+
+    ``store(cache_dir, jobs)``: called with the figure command's ``<figures>/.cache/<job>``
+    (a job of ``jobs``) it returns ``<figures>/.cache/<name>``, beside the jobs' own cache
+    directories, so no run is trained twice for two figures; any other ``cache_dir`` holds its
+    own store (``<cache_dir>/runs``); None: a throw-away one. ``with runs.checkpoints(store):``
+    makes ``runs.checkpoint(prefix, params)`` name a file ``<store>/checkpoints/<prefix>_<hash>.pkl``
+    (None outside the block or for a throw-away store).
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self._root: Path | None = None
+
+    def store(self, cache_dir, jobs) -> Path | None:
+        if cache_dir is None:
+            return None
+        p = Path(cache_dir)
+        if p.name in {job.name for job in jobs}:
+            return p.parent / self.name
+        return p / "runs"
+
+    @contextlib.contextmanager
+    def checkpoints(self, store):
+        self._root = None if store is None else Path(store) / "checkpoints"
+        try:
+            yield
+        finally:
+            self._root = None
+
+    def checkpoint(self, prefix: str, params: Mapping[str, Any]) -> Path | None:
+        if self._root is None:
+            return None
+        tag = hashlib.sha256(json.dumps(dict(params), sort_keys=True).encode()).hexdigest()[:20]
+        return self._root / f"{prefix}_{tag}.pkl"
 
 
 def _papers() -> tuple[str, ...]:

@@ -18,10 +18,7 @@ Notebook: ``notebooks/dumoulin2017_ali.ipynb``.
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -30,24 +27,21 @@ from meanfield.figures import pyplot
 from .. import sweep
 from ..gan import PUBLISHED, grid, grid_experiment
 from ..gan.plot import density_panel, pm, samples_panel
-from . import FigureJob
+from . import FigureJob, SharedRuns
 
 __all__ = ["ali_cell", "ali_runs", "fig_ali_vs_gan", "fig_reconstructions", "FULL", "QUICK", "JOBS"]
 
 FULL = dict(seeds=(0, 1, 2, 3, 4), steps=20_000, options={})
 QUICK = dict(seeds=(0, 1), steps=6, options=dict(gen_hidden=8, d_hidden=8, batch_size=16, n_eval=200,
                                                  n_reconstruct=50))
-_CHECKPOINTS: list = [None]
+_RUNS = SharedRuns("dumoulin2017_ali_runs")
 
 
 def ali_cell(model, seed, steps, options):
     """One ALI or GAN run on the 25-grid as a sweep cell; ``options`` (overrides of the
     "dumoulin2017" setting) is JSON."""
     params = dict(model=model, seed=seed, steps=steps, options=options)
-    ck = None
-    if _CHECKPOINTS[0] is not None:
-        tag = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
-        ck = Path(_CHECKPOINTS[0]) / f"ali_{tag}.pkl"
+    ck = _RUNS.checkpoint("ali", params)
     r = grid_experiment(model, steps, seed, progress=False, checkpoint=ck, checkpoint_every=10.0,
                         **json.loads(options))
     if r.interrupted:
@@ -61,35 +55,13 @@ def ali_cell(model, seed, steps, options):
     return out
 
 
-@contextlib.contextmanager
-def _checkpoints(root):
-    _CHECKPOINTS[0] = None if root is None else Path(root) / "checkpoints"
-    try:
-        yield
-    finally:
-        _CHECKPOINTS[0] = None
-
-
-def _store(cache_dir):
-    """Where the runs are stored. Called by the figure command (``cache_dir`` named after one
-    of this module's jobs, ``<figures>/.cache/<job>``), the module's figures share one store
-    beside their cache directories, ``<figures>/.cache/dumoulin2017_ali_runs``, so no run is trained twice;
-    any other ``cache_dir`` holds its own store (``<cache_dir>/runs``); None: a throw-away one."""
-    if cache_dir is None:
-        return None
-    p = Path(cache_dir)
-    if p.name in {job.name for job in JOBS}:
-        return p.parent / "dumoulin2017_ali_runs"
-    return p / "runs"
-
-
 def ali_runs(seeds=FULL["seeds"], steps=FULL["steps"], options=None, cache_dir=None, progress=True):
     """{(model, seed): cell} for ALI and the GAN; the store is shared by this module's
     figures (``<figures>/.cache/dumoulin2017_ali_runs``)."""
-    store = _store(cache_dir)
+    store = _RUNS.store(cache_dir, JOBS)
     opt = json.dumps(dict(options or {}), sort_keys=True)
     out = {}
-    with _checkpoints(store):
+    with _RUNS.checkpoints(store):
         for model in ("ali", "gan"):
             for s in seeds:
                 out[model, s] = sweep.run_one("ali", ali_cell, dict(model=model, seed=int(s), steps=int(steps),

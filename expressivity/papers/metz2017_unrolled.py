@@ -20,10 +20,7 @@ Notebook: ``notebooks/metz2017_unrolled.ipynb``.
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +29,7 @@ from meanfield.figures import pyplot
 from .. import sweep
 from ..gan import PUBLISHED, mode_fractions, ring, train_gan
 from ..gan.plot import density_panel, pm
-from . import FigureJob
+from . import FigureJob, SharedRuns
 
 __all__ = ["ring_cell", "ring_runs", "hop_statistics", "fig_samples_over_training", "fig_mode_hops",
            "fig_seed_table", "fig_ablation", "FULL", "QUICK", "JOBS"]
@@ -47,7 +44,7 @@ QUICK = dict(unroll_steps=(0, 2), seeds=(0, 1), steps=20, snapshot_every=5, n_sn
 
 COLLAPSE_FRACTION = 0.8   # a snapshot is "on one mode" when >= 80 % of samples are nearest it
 HOPS_AFTER = 5000         # ... counted after this many iterations (5 for quick runs, see below)
-_CHECKPOINTS: list = [None]
+_RUNS = SharedRuns("metz2017_unrolled_runs")
 
 
 def ring_cell(unroll_steps, first_order, seed, steps, snapshot_every, n_snapshot, options):
@@ -58,10 +55,7 @@ def ring_cell(unroll_steps, first_order, seed, steps, snapshot_every, n_snapshot
     snaps = list(range(0, steps + 1, snapshot_every))
     params = dict(unroll_steps=unroll_steps, first_order=first_order, seed=seed, steps=steps,
                   snapshot_every=snapshot_every, n_snapshot=n_snapshot, options=options)
-    ck = None
-    if _CHECKPOINTS[0] is not None:
-        tag = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
-        ck = Path(_CHECKPOINTS[0]) / f"ring_{tag}.pkl"
+    ck = _RUNS.checkpoint("ring", params)
     r = train_gan("ring", steps, seed, unroll_steps=unroll_steps, first_order=first_order,
                   snapshot_steps=snaps, n_snapshot=n_snapshot, progress=False, checkpoint=ck,
                   checkpoint_every=10.0, **opts)
@@ -72,37 +66,15 @@ def ring_cell(unroll_steps, first_order, seed, steps, snapshot_every, n_snapshot
                 g_loss=r.history["g_loss"], d_loss=r.history["d_loss"])
 
 
-@contextlib.contextmanager
-def _checkpoints(root):
-    _CHECKPOINTS[0] = None if root is None else Path(root) / "checkpoints"
-    try:
-        yield
-    finally:
-        _CHECKPOINTS[0] = None
-
-
-def _store(cache_dir):
-    """Where the runs are stored. Called by the figure command (``cache_dir`` named after one
-    of this module's jobs, ``<figures>/.cache/<job>``), the module's figures share one store
-    beside their cache directories, ``<figures>/.cache/metz2017_unrolled_runs``, so no run is trained twice;
-    any other ``cache_dir`` holds its own store (``<cache_dir>/runs``); None: a throw-away one."""
-    if cache_dir is None:
-        return None
-    p = Path(cache_dir)
-    if p.name in {job.name for job in JOBS}:
-        return p.parent / "metz2017_unrolled_runs"
-    return p / "runs"
-
-
 def ring_runs(unroll_steps=FULL["unroll_steps"], seeds=FULL["seeds"], steps=FULL["steps"],
               snapshot_every=FULL["snapshot_every"], n_snapshot=FULL["n_snapshot"], options=None,
               first_order=False, cache_dir=None, progress=True):
     """{(K, seed): cell dict} for every K in ``unroll_steps`` and seed; finished cells come
     from the store (``cache_dir``'s shared run store), missing ones are trained."""
-    store = _store(cache_dir)
+    store = _RUNS.store(cache_dir, JOBS)
     out = {}
     opt = json.dumps(dict(options or {}), sort_keys=True)
-    with _checkpoints(store):
+    with _RUNS.checkpoints(store):
         for K in unroll_steps:
             for s in seeds:
                 params = dict(unroll_steps=int(K), first_order=bool(first_order), seed=int(s),

@@ -23,10 +23,7 @@ Notebook: ``notebooks/poole2016_gan.ipynb``.
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +32,7 @@ from meanfield.figures import pyplot
 from .. import sweep
 from ..gan import MIXTURES, train_gan
 from ..gan.plot import density_panel, pm
-from . import FigureJob
+from . import FigureJob, SharedRuns
 
 __all__ = ["OBJECTIVE_ORDER", "TRIED", "objective_cell", "objective_runs", "fig_objectives",
            "fig_settings", "JOBS"]
@@ -59,16 +56,13 @@ TRIED = {
 MAIN = "ring, Gaussian generator, lr 1e-3"
 #: Objectives of the settings figure (the main figure has all six).
 CORE = ("kl", "minimax", "logd", "reverse_kl")
-_CHECKPOINTS: list = [None]
+_RUNS = SharedRuns("poole2016_gan_runs")
 
 
 def objective_cell(objective, seed, mixture, steps, options):
     """One run with one generator objective as a sweep cell; ``options`` is JSON."""
     params = dict(objective=objective, seed=seed, mixture=mixture, steps=steps, options=options)
-    ck = None
-    if _CHECKPOINTS[0] is not None:
-        tag = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
-        ck = Path(_CHECKPOINTS[0]) / f"obj_{tag}.pkl"
+    ck = _RUNS.checkpoint("obj", params)
     r = train_gan(mixture, steps, seed, objective=objective, progress=False, checkpoint=ck,
                   checkpoint_every=10.0, **json.loads(options))
     if r.interrupted:
@@ -76,34 +70,12 @@ def objective_cell(objective, seed, mixture, steps, options):
     return dict(r.summary(), samples=r.samples.astype(np.float32), mode_fractions=r.mode_fractions)
 
 
-@contextlib.contextmanager
-def _checkpoints(root):
-    _CHECKPOINTS[0] = None if root is None else Path(root) / "checkpoints"
-    try:
-        yield
-    finally:
-        _CHECKPOINTS[0] = None
-
-
-def _store(cache_dir):
-    """Where the runs are stored. Called by the figure command (``cache_dir`` named after one
-    of this module's jobs, ``<figures>/.cache/<job>``), the module's figures share one store
-    beside their cache directories, ``<figures>/.cache/poole2016_gan_runs``, so no run is trained twice;
-    any other ``cache_dir`` holds its own store (``<cache_dir>/runs``); None: a throw-away one."""
-    if cache_dir is None:
-        return None
-    p = Path(cache_dir)
-    if p.name in {job.name for job in JOBS}:
-        return p.parent / "poole2016_gan_runs"
-    return p / "runs"
-
-
 def objective_runs(objectives, seeds, mixture, steps, options=None, cache_dir=None, progress=True):
     """{(objective, seed): cell}; the store is shared by this module's figures."""
-    store = _store(cache_dir)
+    store = _RUNS.store(cache_dir, JOBS)
     opt = json.dumps(dict(options or {}), sort_keys=True)
     out = {}
-    with _checkpoints(store):
+    with _RUNS.checkpoints(store):
         for o in objectives:
             for s in seeds:
                 out[o, s] = sweep.run_one("objectives", objective_cell,

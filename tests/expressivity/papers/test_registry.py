@@ -101,3 +101,26 @@ def test_checkpoint_path_is_one_file_per_cell_under_the_cache_directory(tmp_path
         papers.checkpoint_path(tmp_path, "../x", {})
     with pytest.raises(TypeError, match="params"):
         papers.checkpoint_path(tmp_path, "ring", [1, 2])
+
+
+def test_shared_runs_store_and_checkpoint_names(tmp_path):
+    """Oracle: the convention written out. A job's cache directory maps to the paper's shared
+    store beside it, any other directory to its own ``runs``; checkpoint files are named only
+    inside ``checkpoints(store)``, by a hash of the cell's parameters (equal parameters, equal
+    file; different ones, different files)."""
+    from expressivity.papers import FigureJob, SharedRuns
+
+    runs = SharedRuns("paper_runs")
+    jobs = [FigureJob("paper_fig", lambda: None, full={}, quick={})]
+    assert runs.store(None, jobs) is None
+    assert runs.store(tmp_path / "paper_fig", jobs) == tmp_path / "paper_runs"
+    assert runs.store(tmp_path / "mine", jobs) == tmp_path / "mine" / "runs"
+    assert runs.checkpoint("ring", {"seed": 0}) is None
+    with runs.checkpoints(tmp_path / "paper_runs"):
+        a = runs.checkpoint("ring", {"seed": 0, "steps": 5})
+        assert a == runs.checkpoint("ring", {"steps": 5, "seed": 0})
+        assert a != runs.checkpoint("ring", {"seed": 1, "steps": 5})
+        assert a.parent == tmp_path / "paper_runs" / "checkpoints" and a.name.startswith("ring_")
+    assert runs.checkpoint("ring", {"seed": 0}) is None
+    with runs.checkpoints(None):
+        assert runs.checkpoint("ring", {"seed": 0}) is None
