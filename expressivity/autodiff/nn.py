@@ -12,6 +12,8 @@ from the Haar measure scaled so that every entry has the same variance ``sigma_w
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..checks import as_generator, check_positive_int, check_variance
@@ -90,6 +92,12 @@ def mlp_init(rng_or_seed, sizes, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, i
     if np.dtype(dtype).kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
     rng = as_generator(rng_or_seed, "rng_or_seed")
+    big = float(np.finfo(dtype).max) / 64.0      # room for a few products before the first overflow
+    for name, v in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2)):
+        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) and math.isfinite(v) \
+                and math.sqrt(max(float(v), 0.0)) * 10.0 > big:
+            raise ValueError(f"{name}={float(v):g} is too large for {np.dtype(dtype).name} weights (their draws "
+                             f"would overflow past {np.finfo(dtype).max:.3g}); use a smaller variance or float64")
     return [
         dense_init(rng, a, b, sigma_w2, sigma_b2, dtype, init) for a, b in zip(sizes[:-1], sizes[1:])
     ]

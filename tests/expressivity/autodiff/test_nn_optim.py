@@ -505,3 +505,22 @@ def _numpy_update(opt, a1, a2, lr_t, eps_t):
     except FloatingPointError:
         return False
     return True
+
+
+def test_mlp_init_refuses_variances_that_overflow_the_dtype():
+    """Oracle: float32's largest value 3.4e38. sigma_w2 = 1e300 would draw inf weights in
+    float32 (and NaN downstream): a ValueError naming sigma_w2 and the dtype; float64 holds
+    them (finite weights of scale 1e150); a modest variance is untouched."""
+    import numpy as np
+    import pytest
+
+    from expressivity.autodiff import nn
+
+    with pytest.raises(ValueError, match=r"sigma_w2=1e\+300 is too large for float32"):
+        nn.mlp_init(0, [4, 3, 2], sigma_w2=1e300, dtype=np.float32)
+    with pytest.raises(ValueError, match="sigma_b2"):
+        nn.mlp_init(0, [4, 3, 2], sigma_w2=1.0, sigma_b2=1e80, dtype=np.float32)
+    p = nn.mlp_init(0, [4, 3, 2], sigma_w2=1e300, dtype=np.float64)
+    assert all(np.isfinite(layer["W"]).all() for layer in p)
+    assert np.abs(p[0]["W"]).max() > 1e148
+    assert np.isfinite(nn.mlp_init(0, [4, 3, 2], sigma_w2=1e30, dtype=np.float32)[0]["W"]).all()
