@@ -19,6 +19,8 @@ numbers (``2.5``, never ``np.float64(2.5)``), and raises ``TypeError`` for a wro
 """
 from __future__ import annotations
 
+import math
+
 import os
 from numbers import Integral, Real
 from typing import Iterable
@@ -80,7 +82,10 @@ def check_positive(name: str, value) -> float:
 
 def check_in_range(name: str, value, lo: float, hi: float) -> float:
     """A finite real number with ``lo <= value <= hi``."""
-    allowed = f"a number in [{plain(float(lo))}, {plain(float(hi))}]"
+    if math.isinf(hi) and not math.isinf(lo):
+        allowed = f"a finite number >= {plain(float(lo))}"
+    else:
+        allowed = f"a number in [{plain(float(lo))}, {plain(float(hi))}]"
     value = _real(name, value, allowed)
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be {allowed}, got {plain(value)}")

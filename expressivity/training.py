@@ -160,7 +160,9 @@ def run_steps(step: Callable[[int], object], n_steps: int, *, desc: str = "train
     scalars (float64 arrays are grown on first sight of a name; a name missing at a step is
     recorded as NaN). ``interrupt`` is ``"stop"`` (return the partial history with
     ``interrupted=True``) or ``"raise"``. With ``check_finite`` a non-finite recorded value
-    raises ``FloatingPointError`` naming the step and the record. With a ``checkpoint``
+    raises ``FloatingPointError`` naming the step and the record; a ``FloatingPointError`` from
+    ``step`` (e.g. an optimiser refusing a NaN gradient) is raised again naming ``desc`` and
+    the step. With a ``checkpoint``
     (:class:`Checkpoint`) the loop resumes from a saved step and saves every
     ``checkpoint.every`` seconds; the file is removed when all steps are done.
     """
@@ -191,7 +193,12 @@ def run_steps(step: Callable[[int], object], n_steps: int, *, desc: str = "train
                mininterval=0.5, dynamic_ncols=True)
     try:
         for i in range(start, n_steps):
-            rec = _as_record(step(i))
+            try:
+                rec = _as_record(step(i))
+            except FloatingPointError as e:   # a diverging run: say which run and when
+                raise FloatingPointError(f"{desc}: training diverged at step {i} of {n_steps} ({e}); the "
+                                         "learning rate or a penalty strength is too large for this "
+                                         "run") from e
             for name, v in rec.items():
                 buf = buffers.get(name)
                 if buf is None:

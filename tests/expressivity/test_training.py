@@ -106,3 +106,32 @@ def test_damaged_or_foreign_checkpoint_starts_afresh_with_a_warning(tmp_path):
     with pytest.warns(RuntimeWarning, match="n_steps=20"):
         other, _ = _sgd_run(10, path)
     assert other.resumed_from == 0
+
+
+def test_a_diverging_step_is_reported_with_the_run_and_the_step():
+    """Oracle: the step that raises is known (step 3 of 10). A FloatingPointError from the step
+    (as the optimisers raise on a NaN gradient) comes back naming the run's desc and the step,
+    with the original error chained."""
+    import pytest
+
+    from expressivity.training import run_steps
+
+    def step(i):
+        if i == 3:
+            raise FloatingPointError("adam_inplace: the gradient contains NaN")
+        return float(i)
+
+    with pytest.raises(FloatingPointError, match=r"my run: training diverged at step 3 of 10 \(adam_inplace") as e:
+        run_steps(step, 10, desc="my run", progress=False)
+    assert isinstance(e.value.__cause__, FloatingPointError)
+
+
+def test_an_open_ended_range_is_stated_as_such():
+    """check_in_range with hi = inf says 'a finite number >= lo' (inf itself is refused)."""
+    import pytest
+
+    from expressivity.checks import check_in_range
+
+    with pytest.raises(ValueError, match=r"strength must be a finite number >= 0.0, got inf"):
+        check_in_range("strength", float("inf"), 0.0, float("inf"))
+    assert check_in_range("strength", 3.0, 0.0, float("inf")) == 3.0
