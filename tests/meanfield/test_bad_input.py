@@ -10,30 +10,15 @@ IndexError/KeyError from inside, a silent NaN, or a hang (each call runs under a
 Oracle: the documented contract itself (meanfield/_validate.py and the numpydoc Raises
 sections). ``python tests/meanfield/test_bad_input.py`` prints the totals.
 """
-import contextlib
 import math
-import signal
 
 import numpy as np
 import pytest
 
 import meanfield as mf
+from tests.timeouts import deadline
 
 W, B = 2.0, 0.0   # (odd tanh without bias: c* = 0 needs no root search, so the 1e300 cases stay quick)
-
-
-@contextlib.contextmanager
-def deadline(seconds=60):
-    def _raise(*_):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _sympy_act(**kw):

@@ -6,28 +6,13 @@ phi'(0)^2 <= 1 (then chi1 = sigma_w2 phi'(0)^2 and c* = 1); the parametric criti
 points have chi1 = 1, so c* = 1 up to rounding); the pointwise functions for the 1 x 1 phase
 diagrams. Each call runs under a deadline (a hang fails the test instead of stalling the run).
 """
-import contextlib
 import math
-import signal
 
 import numpy as np
 import pytest
 
 import meanfield as mf
-
-
-@contextlib.contextmanager
-def deadline(seconds):
-    def _raise(*_):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+from tests.timeouts import deadline
 
 
 def _all_fields(name, w, b):
