@@ -150,15 +150,22 @@ def _mixture(name_or_mixture):
     return MIXTURES[name_or_mixture]()
 
 
-def get_setting(setting="metz2017", **overrides) -> dict:
-    """The named setting (:data:`SETTINGS`) with single values overridden; unknown names raise
-    TypeError listing the allowed ones."""
-    check_choice("setting", setting, tuple(SETTINGS))
-    cfg = dict(SETTINGS[setting])
+def _overridden(table: dict, setting: str, overrides: dict) -> dict:
+    """A copy of ``table[setting]`` with ``overrides`` applied; unknown setting names raise
+    ValueError, unknown keys TypeError listing the allowed ones."""
+    check_choice("setting", setting, tuple(table))
+    cfg = dict(table[setting])
     unknown = sorted(set(overrides) - set(cfg))
     if unknown:
         raise TypeError(f"unknown keyword arguments {unknown}; allowed: {sorted(cfg)}")
     cfg.update(overrides)
+    return cfg
+
+
+def get_setting(setting="metz2017", **overrides) -> dict:
+    """The named setting (:data:`SETTINGS`) with single values overridden; unknown names raise
+    TypeError listing the allowed ones."""
+    cfg = _overridden(SETTINGS, setting, overrides)
     cfg["batch_size"] = check_positive_int("batch_size", cfg["batch_size"])
     for k in ("d_lr", "g_lr"):
         cfg[k] = check_positive(k, cfg[k])
@@ -370,12 +377,7 @@ def grid_experiment(model="ali", steps=DEFAULT_STEPS, seed=0, setting="dumoulin2
     model = check_choice("model", model, ("ali", "gan"))
     steps = check_nonnegative_int("steps", steps)
     check_nonnegative_int("seed", seed)
-    check_choice("setting", setting, tuple(ALI_SETTINGS))
-    cfg = dict(ALI_SETTINGS[setting])
-    unknown = sorted(set(overrides) - set(cfg))
-    if unknown:
-        raise TypeError(f"unknown keyword arguments {unknown}; allowed: {sorted(cfg)}")
-    cfg.update(overrides)
+    cfg = _overridden(ALI_SETTINGS, setting, overrides)
     bs = check_positive_int("batch_size", cfg["batch_size"])
     cfg["dtype"] = _dtype_name(cfg["dtype"])
     snapshot_steps = _check_snapshot_steps(snapshot_steps, steps)
