@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Named", "Doc", "run_case", "is_nan", "is_inf", "finite"]
+__all__ = ["Named", "Doc", "run_case", "table_tests", "is_nan", "is_inf", "finite"]
 
 
 class Named:
@@ -67,3 +67,21 @@ def run_case(thunk, expect):
         assert expect.check(out), f"expected {expect.what}, got {out!r}"
         return "documented"
     raise AssertionError(f"expected {expect!r}, got a value: {out!r}"[:500])
+
+
+def table_tests(cases):
+    """The two tests of a table, to bind at module level:
+    ``test_bad_input, test_case_ids_unique = table_tests(CASES)``."""
+    import pytest
+
+    @pytest.mark.parametrize("case", cases, ids=[c[0] for c in cases])
+    def test_bad_input(case):
+        """Each bad input gives a named ValueError/TypeError or its documented value."""
+        _, thunk, expect = case
+        run_case(thunk, expect)
+
+    def test_case_ids_unique():
+        ids = [c[0] for c in cases]
+        assert len(ids) == len(set(ids))
+
+    return test_bad_input, test_case_ids_unique

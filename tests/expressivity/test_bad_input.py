@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 import expressivity as ex
 from expressivity import compare, curves, measures, networks, propagate, regions
 from expressivity.activations import get_activation
-from tests.expressivity._bad_input import Doc, Named, finite, run_case
+from tests.expressivity._bad_input import Doc, Named, finite, table_tests
 
 nan, inf = math.nan, math.inf
 
@@ -314,13 +313,4 @@ add("walk_coefficients-weights-nan", wc(weights=(_W1, np.full((4, 4), nan))), Na
 add("walk_coefficients-kind", wc(kind="circle"), Named("kind"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input(case):
-    """Each bad input gives a named ValueError/TypeError or its documented value."""
-    _, thunk, expect = case
-    run_case(thunk, expect)
-
-
-def test_case_ids_unique():
-    ids = [c[0] for c in CASES]
-    assert len(ids) == len(set(ids))
+test_bad_input, test_case_ids_unique = table_tests(CASES)

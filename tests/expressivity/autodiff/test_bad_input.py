@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 import expressivity.autodiff.numpy as anp
 from expressivity.autodiff import defvjp, grad, optim, primitive, stop_gradient, tree, value_and_grad
 from expressivity.autodiff.testing import check_grads, numerical_grad
-from tests.expressivity._bad_input import Doc, Named, is_nan, run_case
+from tests.expressivity._bad_input import Doc, Named, is_nan, table_tests
 
 nan, inf = math.nan, math.inf
 CASES = []
@@ -156,13 +155,4 @@ for i, v in enumerate([0.0, -1.0, nan, "x"]):
     add(f"check_grads-rtol-{i}", lambda v=v: check_grads(sq, (np.ones(2),), rtol=v), Named("rtol"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input(case):
-    """Each bad input gives a named error or its documented value."""
-    _, thunk, expect = case
-    run_case(thunk, expect)
-
-
-def test_case_ids_unique():
-    ids = [c[0] for c in CASES]
-    assert len(ids) == len(set(ids))
+test_bad_input, test_case_ids_unique = table_tests(CASES)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from expressivity import mi
-from tests.expressivity._bad_input import Doc, Named, finite, run_case
+from tests.expressivity._bad_input import Doc, Named, finite, table_tests
 
 nan, inf = math.nan, math.inf
 CASES = []
@@ -205,13 +204,4 @@ add("ema-nan-values-documented", lambda: mi.ema(np.array([1.0, nan, 3.0])),
     Doc(finite, "non-finite values skipped (documented)"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input(case):
-    """Each bad input gives a named ValueError/TypeError or its documented value."""
-    _, thunk, expect = case
-    run_case(thunk, expect)
-
-
-def test_case_ids_unique():
-    ids = [c[0] for c in CASES]
-    assert len(ids) == len(set(ids))
+test_bad_input, test_case_ids_unique = table_tests(CASES)
