@@ -45,14 +45,27 @@ def main(store, marker_dir, pause, executor, n=30, go=None, exit_at=-1):
 
 
 @pytest.fixture
-def cellmod(tmp_path, monkeypatch):
+def module_from_text(tmp_path, monkeypatch):
+    """``make(text) -> (module name, module)``: ``text`` written into tmp_path as a uniquely
+    named module and imported (worker processes import it by name); forgotten afterwards."""
+    names = []
+
+    def make(text):
+        name = f"sweep_cells_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text(text)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        names.append(name)
+        return name, __import__(name)
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def cellmod(module_from_text):
     """``(module name, module)`` of CELLS written into tmp_path and imported."""
-    name = f"sweep_cells_{uuid.uuid4().hex[:8]}"
-    (tmp_path / f"{name}.py").write_text(CELLS)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = __import__(name)
-    yield name, module
-    sys.modules.pop(name, None)
+    return module_from_text(CELLS)
 
 
 def start_driver(tmp_path, name, *, store, markers, pause, executor, n=30, go=None, exit_at=-1):

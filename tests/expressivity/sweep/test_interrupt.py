@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +41,8 @@ def main(store, marker_dir, pause):
 
 
 @pytest.fixture
-def cellmod(tmp_path, monkeypatch):
-    name = f"sweep_cells_{uuid.uuid4().hex[:8]}"
-    (tmp_path / f"{name}.py").write_text(MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = __import__(name)
-    yield name, module
-    sys.modules.pop(name, None)
+def cellmod(module_from_text):
+    return module_from_text(MODULE)
 
 
 def _start(tmp_path, name, pause):
