@@ -45,38 +45,25 @@ def _masked_fun(x, W, b, mask, activation):
 
 
 def _masked_vjp(g, ans, argnums, x, W, b, mask, activation):
+    if activation == "relu":
+        gz = g * (getval(ans) > 0)
+    elif activation == "tanh":
+        gz = g * (1.0 - ans * ans)      # traced when differentiated again
+    else:
+        gz = g
     nd = np.ndarray
     plain = g.__class__ is nd and ans.__class__ is nd and x.__class__ is nd and W.__class__ is nd
-    if plain:
-        if activation == "relu":
-            gz = g * (ans > 0)
-        elif activation == "tanh":
-            gz = g * (1.0 - ans * ans)
-        else:
-            gz = g
-        out = []
-        for i in argnums:
-            if i == 0:
-                out.append(gz @ (W * mask).T)
-            elif i == 1:
+    out = []
+    for i in argnums:
+        if i == 0:
+            out.append(gz @ (W * mask).T if plain else anp.matmul(gz, anp.transpose(W * mask)))
+        elif i == 1:
+            if plain:
                 gw = x.T @ gz
                 gw *= mask
                 out.append(gw)
             else:
-                out.append(anp.unbroadcast(gz, b))
-        return out
-    if activation == "relu":
-        gz = g * (getval(ans) > 0)
-    elif activation == "tanh":
-        gz = g * (1.0 - ans * ans)
-    else:
-        gz = g
-    out = []
-    for i in argnums:
-        if i == 0:
-            out.append(anp.matmul(gz, anp.transpose(W * mask)))
-        elif i == 1:
-            out.append(anp.matmul(anp.transpose(x), gz) * mask)
+                out.append(anp.matmul(anp.transpose(x), gz) * mask)
         else:
             out.append(anp.unbroadcast(gz, b))
     return out
