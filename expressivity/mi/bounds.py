@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import autodiff as _ad
 from ..autodiff import numpy as anp
-from ..checks import check_in_range, check_positive_int, check_real, plain
+from ..checks import check_array, check_in_range, check_positive_int, check_real, plain
 from ..autodiff import stop_gradient
 from ._interpolated_fused import interpolated_scores
 
@@ -49,21 +49,10 @@ def _real_values(x, name, allow_neg_inf=True):
     converted to float64; strings, None and complex are a TypeError; NaN (and +inf, and -inf
     unless allowed) a ValueError. Returns ``x`` (converted if it was plain and not float)."""
     v = _ad.getval(x)
-    if v is None or isinstance(v, (str, bytes)):
-        raise TypeError(f"{name} must be a real array, got {type(v).__name__}")
     if not (isinstance(v, np.ndarray) and v.dtype.kind == "f"):
-        try:
-            arr = np.asarray(v)
-        except (ValueError, TypeError) as e:
-            raise TypeError(f"{name} must be a real array: {e}") from None
-        if arr.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must be a real array, got dtype {arr.dtype}")
-        if arr.dtype.kind != "f":
-            arr = arr.astype(np.float64)
+        v = check_array(name, v, min_size=0, finite=False, dtype=None)   # the type rules, converted
         if type(x) is not _ad.Box:
-            x = v = arr
-        else:
-            v = arr
+            x = v
     if v.size:
         top = v.max()
         if not top < np.inf:
