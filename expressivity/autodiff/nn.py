@@ -26,11 +26,23 @@ __all__ = [
 ]
 
 
+def _variance_for(name, variance, dtype):
+    """``check_variance``, and refuse a variance whose draws would overflow ``dtype``."""
+    variance = check_variance(name, variance)
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
+    big = float(np.finfo(dtype).max) / 64.0      # room for a few products before the first overflow
+    if math.sqrt(variance) * 10.0 > big:
+        raise ValueError(f"{name}={variance:g} is too large for {np.dtype(dtype).name} weights (their draws "
+                         f"would overflow past {np.finfo(dtype).max:.3g}); use a smaller variance or float64")
+    return variance
+
+
 def gaussian_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64):
     """W of shape (n_in, n_out) with i.i.d. entries N(0, sigma_w2 / n_in)."""
     rng = as_generator(rng, "rng")
     n_in, n_out = check_positive_int("n_in", n_in), check_positive_int("n_out", n_out)
-    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_w2 = _variance_for("sigma_w2", sigma_w2, dtype)
     return (rng.standard_normal((n_in, n_out)) * np.sqrt(sigma_w2 / n_in)).astype(dtype)
 
 
@@ -52,7 +64,7 @@ def orthogonal_init(rng, n_in, n_out, sigma_w2=1.0, dtype=np.float64, fan_ratio=
     """
     rng = as_generator(rng, "rng")
     n_in, n_out = check_positive_int("n_in", n_in), check_positive_int("n_out", n_out)
-    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_w2 = _variance_for("sigma_w2", sigma_w2, dtype)
     if not isinstance(fan_ratio, (bool, np.bool_)):
         raise TypeError(f"fan_ratio must be True or False, got {type(fan_ratio).__name__}")
     big, small = max(n_in, n_out), min(n_in, n_out)
@@ -74,7 +86,7 @@ def dense_init(rng, n_in, n_out, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, i
         W = orthogonal_init(rng, n_in, n_out, sigma_w2, dtype)
     else:
         raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
-    sigma_b2 = check_variance("sigma_b2", sigma_b2)
+    sigma_b2 = _variance_for("sigma_b2", sigma_b2, dtype)
     b = (rng.standard_normal(n_out) * np.sqrt(sigma_b2)).astype(dtype)
     return {"W": W, "b": b}
 
@@ -92,12 +104,6 @@ def mlp_init(rng_or_seed, sizes, sigma_w2=1.0, sigma_b2=0.0, dtype=np.float64, i
     if np.dtype(dtype).kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {np.dtype(dtype)}")
     rng = as_generator(rng_or_seed, "rng_or_seed")
-    big = float(np.finfo(dtype).max) / 64.0      # room for a few products before the first overflow
-    for name, v in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2)):
-        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) and math.isfinite(v) \
-                and math.sqrt(max(float(v), 0.0)) * 10.0 > big:
-            raise ValueError(f"{name}={float(v):g} is too large for {np.dtype(dtype).name} weights (their draws "
-                             f"would overflow past {np.finfo(dtype).max:.3g}); use a smaller variance or float64")
     return [
         dense_init(rng, a, b, sigma_w2, sigma_b2, dtype, init) for a, b in zip(sizes[:-1], sizes[1:])
     ]
